@@ -1,0 +1,304 @@
+//! `encoding/json` decoding into `interface{}` values with Go's error texts, for confd's
+//! `json` and `jsonArray` functions (numbers become float64, as in Go).
+
+use crate::value::Value;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Decode `data` as Go's `json.Unmarshal` into `map[string]interface{}` (`want_array` false)
+/// or `[]interface{}` (`want_array` true).
+pub(crate) fn unmarshal(data: &str, want_array: bool) -> Result<Value, String> {
+    let mut p = Parser {
+        s: data.as_bytes(),
+        i: 0,
+    };
+    p.skip_ws();
+    let v = p.value()?;
+    p.skip_ws();
+    if p.i < p.s.len() {
+        return Err(format!(
+            "invalid character {} after top-level value",
+            quote_char(p.s[p.i])
+        ));
+    }
+    let type_err = |what: &str| {
+        Err(format!(
+            "json: cannot unmarshal {what} into Go value of type {}",
+            if want_array {
+                "[]interface {}"
+            } else {
+                "map[string]interface {}"
+            }
+        ))
+    };
+    match (v, want_array) {
+        (Value::NilIface, false) => Ok(Value::Map(Rc::new(BTreeMap::new()))),
+        (Value::NilIface, true) => Ok(Value::List(Rc::new(Vec::new()))),
+        (v @ Value::Map(_), false) => Ok(v),
+        (v @ Value::List(_), true) => Ok(v),
+        (Value::Map(_), true) => type_err("object"),
+        (Value::List(_), false) => type_err("array"),
+        (Value::Str(_), _) => type_err("string"),
+        (Value::Float(_), _) => type_err("number"),
+        (Value::Bool(_), _) => type_err("bool"),
+        _ => type_err("value"),
+    }
+}
+
+/// Go's `quoteChar` for scanner errors.
+fn quote_char(c: u8) -> String {
+    match c {
+        b'\'' => "'\\''".into(),
+        b'"' => "'\"'".into(),
+        c if c >= 0x80 => "'\\ufffd'".replace("\\ufffd", "\u{FFFD}"),
+        c => {
+            let q = crate::fmt::quote_go(&(c as char).to_string());
+            format!("'{}'", &q[1..q.len() - 1])
+        }
+    }
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+const EOF_ERR: &str = "unexpected end of JSON input";
+
+impl Parser<'_> {
+    fn skip_ws(&mut self) {
+        while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\r' | b'\n') {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn err_at(&self, context: &str) -> String {
+        match self.peek() {
+            None => EOF_ERR.into(),
+            Some(c) => format!("invalid character {} {context}", quote_char(c)),
+        }
+    }
+
+    fn value(&mut self) -> Result<Value, String> {
+        match self.peek() {
+            None => Err(EOF_ERR.into()),
+            Some(b'{') => self.object(),
+            Some(b'[') => self.array(),
+            Some(b'"') => self.string().map(|s| Value::Str(s.into())),
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'n') => self.literal("null", Value::NilIface),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.err_at("looking for beginning of value")),
+        }
+    }
+
+    fn literal(&mut self, word: &str, v: Value) -> Result<Value, String> {
+        for (k, expect) in word.bytes().enumerate() {
+            match self.peek() {
+                None => return Err(EOF_ERR.into()),
+                Some(c) if c == expect => self.i += 1,
+                Some(_) => {
+                    return Err(self.err_at(&format!(
+                        "in literal {word} (expecting {})",
+                        quote_char(expect)
+                    )))
+                    .map_err(|e: String| if k == 0 { e } else { e });
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    fn number(&mut self) -> Result<Value, String> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                while matches!(self.peek(), Some(b'0'..=b'9')) {
+                    self.i += 1;
+                }
+            }
+            _ => return Err(self.err_at("in numeric literal")),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.err_at("after decimal point in numeric literal"));
+            }
+            while matches!(self.peek(), Some(b'0'..=b'9')) {
+                self.i += 1;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.err_at("in exponent of numeric literal"));
+            }
+            while matches!(self.peek(), Some(b'0'..=b'9')) {
+                self.i += 1;
+            }
+        }
+        let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("0");
+        match text.parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok(Value::Float(f)),
+            _ => Err(format!(
+                "json: cannot unmarshal number {text} into Go value of type float64"
+            )),
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, String> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            match self.peek() {
+                None => return Err(EOF_ERR.into()),
+                Some(c) if c.is_ascii_hexdigit() => {
+                    v = v * 16 + (c as char).to_digit(16).unwrap_or(0);
+                    self.i += 1;
+                }
+                Some(_) => return Err(self.err_at("in \\u hexadecimal character escape")),
+            }
+        }
+        Ok(v)
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        self.i += 1; // opening quote
+        let mut out: Vec<u8> = Vec::new();
+        loop {
+            let Some(c) = self.peek() else {
+                return Err(EOF_ERR.into());
+            };
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    break;
+                }
+                b'\\' => {
+                    self.i += 1;
+                    let Some(e) = self.peek() else {
+                        return Err(EOF_ERR.into());
+                    };
+                    self.i += 1;
+                    let simple = match e {
+                        b'"' => Some(b'"'),
+                        b'\\' => Some(b'\\'),
+                        b'/' => Some(b'/'),
+                        b'b' => Some(8),
+                        b'f' => Some(12),
+                        b'n' => Some(b'\n'),
+                        b'r' => Some(b'\r'),
+                        b't' => Some(b'\t'),
+                        _ => None,
+                    };
+                    if let Some(b) = simple {
+                        out.push(b);
+                        continue;
+                    }
+                    if e != b'u' {
+                        self.i -= 1;
+                        return Err(self.err_at("in string escape code"));
+                    }
+                    let mut r = self.hex4()?;
+                    if (0xD800..0xDC00).contains(&r) {
+                        // A surrogate pair, if the next escape completes it.
+                        let save = self.i;
+                        if self.s.get(self.i..self.i + 2) == Some(b"\\u") {
+                            self.i += 2;
+                            match self.hex4() {
+                                Ok(r2) if (0xDC00..0xE000).contains(&r2) => {
+                                    r = 0x10000 + ((r - 0xD800) << 10) + (r2 - 0xDC00);
+                                }
+                                _ => {
+                                    self.i = save;
+                                    r = 0xFFFD;
+                                }
+                            }
+                        } else {
+                            r = 0xFFFD;
+                        }
+                    } else if (0xDC00..0xE000).contains(&r) {
+                        r = 0xFFFD;
+                    }
+                    let ch = char::from_u32(r).unwrap_or('\u{FFFD}');
+                    let mut b = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
+                }
+                c if c < 0x20 => return Err(self.err_at("in string literal")),
+                c => {
+                    out.push(c);
+                    self.i += 1;
+                }
+            }
+        }
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    fn object(&mut self) -> Result<Value, String> {
+        self.i += 1;
+        let mut m = BTreeMap::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(Value::Map(Rc::new(m)));
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.err_at("looking for beginning of object key string"));
+            }
+            let k = self.string()?;
+            self.skip_ws();
+            if self.peek() != Some(b':') {
+                return Err(self.err_at("after object key"));
+            }
+            self.i += 1;
+            self.skip_ws();
+            let v = self.value()?;
+            m.insert(Rc::from(k), v);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(Value::Map(Rc::new(m)));
+                }
+                _ => return Err(self.err_at("after object key:value pair")),
+            }
+        }
+    }
+
+    fn array(&mut self) -> Result<Value, String> {
+        self.i += 1;
+        let mut v = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok(Value::List(Rc::new(v)));
+        }
+        loop {
+            self.skip_ws();
+            v.push(self.value()?);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(Value::List(Rc::new(v)));
+                }
+                _ => return Err(self.err_at("after array element")),
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The key/value store a template reads: confd's memkv (`get gets getv getvs exists ls lsdir`)
+//! over one resource's snapshot, with ordered indexed lookups instead of memkv's scan of every
+//! key on each call.
+//!
+//! Keys are stored as confd stores them: cleaned, `/`-rooted and relative to the resource prefix.
+//! Lookups are *not* cleaned (`getv "/a/"` does not find `/a`), as in memkv.
+
+use crate::path;
+use crate::value::KvPair;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// One resource's snapshot, indexed by key.
+#[derive(Default, Debug, Clone)]
+pub struct Store {
+    map: BTreeMap<Rc<str>, Rc<str>>,
+}
+
+/// memkv's error for a missing key.
+pub(crate) fn key_error(key: &str) -> String {
+    format!("key does not exist: {key}")
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Build a store from backend pairs, re-rooting each key under `/` as confd's `setVars`
+    /// does: `path.Join("/", strings.TrimPrefix(key, prefix))`.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+        prefix: &str,
+    ) -> Self {
+        let mut map = BTreeMap::new();
+        for (k, v) in pairs {
+            let rel = k.strip_prefix(prefix).unwrap_or(k);
+            let key = path::join_root(rel);
+            map.insert(Rc::from(key), Rc::from(v));
+        }
+        Store { map }
+    }
+
+    /// Set one key verbatim (already cleaned and relative).
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.map.insert(key.into(), value.into());
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the store has no keys.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<KvPair> {
+        self.map.get_key_value(key).map(|(k, v)| KvPair {
+            key: k.clone(),
+            value: v.clone(),
+        })
+    }
+
+    /// Keys starting with `prefix`, in order.
+    fn range_from<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a Rc<str>, &'a Rc<str>)> + 'a {
+        self.map
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(move |(k, _)| k.starts_with(prefix))
+    }
+
+    /// memkv `GetAll`: pairs whose key matches the `path.Match` pattern, sorted by key.
+    pub(crate) fn get_all(&self, pattern: &str) -> Result<Vec<KvPair>, String> {
+        // Only keys starting with the pattern's literal prefix can match: scan just those.
+        let lit_end = pattern.find(['*', '?', '[', '\\']).unwrap_or(pattern.len());
+        let literal = &pattern[..lit_end];
+        let mut out = Vec::new();
+        for (k, v) in self.range_from(literal) {
+            if path::matches(pattern, k)? {
+                out.push(KvPair {
+                    key: k.clone(),
+                    value: v.clone(),
+                });
+            }
+        }
+        if out.is_empty() {
+            // memkv reports a bad pattern only when it met a key to match against.
+            if !self.map.is_empty() {
+                path::matches(pattern, self.map.keys().next().map(|k| &**k).unwrap_or(""))?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// memkv `GetAllValues`: the values of `get_all`, sorted as strings.
+    pub(crate) fn get_all_values(&self, pattern: &str) -> Result<Vec<Rc<str>>, String> {
+        let mut vs: Vec<Rc<str>> = self
+            .get_all(pattern)?
+            .into_iter()
+            .map(|kv| kv.value)
+            .collect();
+        vs.sort();
+        Ok(vs)
+    }
+
+    /// memkv `List`, with `ls "/"` listing every top-level entry (confd lists only leaves there).
+    pub(crate) fn list(&self, file_path: &str) -> Vec<Rc<str>> {
+        let mut names: Vec<Rc<str>> = Vec::new();
+        let clean = path::clean(file_path);
+        if clean == "/" {
+            for k in self.map.keys() {
+                if let Some(first) = k[1..].split('/').next().filter(|s| !s.is_empty()) {
+                    names.push(first.into());
+                }
+            }
+        } else {
+            let prefix_terms: Vec<&str> = clean.split('/').collect();
+            let scan = format!("{clean}/");
+            let exact = self.map.get_key_value(file_path).map(|(k, _)| k.clone());
+            if let Some(k) = exact {
+                names.push(path::base(&k).into());
+            }
+            for (k, _) in self.range_from(&scan) {
+                if **k == *file_path {
+                    continue;
+                }
+                let dir = path::dir(k);
+                let terms: Vec<&str> = dir.split('/').collect();
+                if terms.len() >= prefix_terms.len()
+                    && terms[..prefix_terms.len()] == prefix_terms[..]
+                {
+                    let stripped = k.strip_prefix(file_path).unwrap_or(k);
+                    let stripped = stripped.strip_prefix('/').unwrap_or(stripped);
+                    names.push(stripped.split('/').next().unwrap_or("").into());
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// memkv `ListDir`, with `lsdir "/"` listing top-level directories (confd lists nothing).
+    pub(crate) fn list_dir(&self, file_path: &str) -> Vec<Rc<str>> {
+        let mut names: Vec<Rc<str>> = Vec::new();
+        let clean = path::clean(file_path);
+        if clean == "/" {
+            for k in self.map.keys() {
+                let mut parts = k[1..].split('/');
+                if let (Some(first), Some(_)) = (parts.next(), parts.next()) {
+                    names.push(first.into());
+                }
+            }
+        } else {
+            let prefix_terms: Vec<&str> = clean.split('/').collect();
+            let scan = format!("{clean}/");
+            for (k, _) in self.range_from(&scan) {
+                if !k.starts_with(file_path) {
+                    continue;
+                }
+                let dir = path::dir(k);
+                let terms: Vec<&str> = dir.split('/').collect();
+                if terms.len() > prefix_terms.len()
+                    && terms[..prefix_terms.len()] == prefix_terms[..]
+                {
+                    names.push(terms[prefix_terms.len()].into());
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+}

@@ -1,0 +1,487 @@
+//! The parts of Go's `strconv` the engine needs: literal unquoting, `ParseInt`/`ParseUint`/
+//! `ParseFloat` with base prefixes and underscores, `Atoi`, `ParseBool`, and float formatting
+//! with Go's digit rules (`FormatFloat`).
+
+/// Go's `strconv.UnquoteChar`: decode one (possibly escaped) character from `s`, which is inside
+/// a literal quoted with `quote`. Returns the character and the rest of `s`.
+pub(crate) fn unquote_char(s: &str, quote: char) -> Option<(char, &str)> {
+    let mut chars = s.chars();
+    let c = chars.next()?;
+    if c == quote && (quote == '\'' || quote == '"') {
+        return None;
+    }
+    if c != '\\' {
+        return Some((c, chars.as_str()));
+    }
+    let e = chars.next()?;
+    let rest = chars.as_str();
+    let simple = match e {
+        'a' => Some('\u{7}'),
+        'b' => Some('\u{8}'),
+        'f' => Some('\u{c}'),
+        'n' => Some('\n'),
+        'r' => Some('\r'),
+        't' => Some('\t'),
+        'v' => Some('\u{b}'),
+        '\\' => Some('\\'),
+        '\'' | '"' if e == quote => Some(e),
+        _ => None,
+    };
+    if let Some(c) = simple {
+        return Some((c, rest));
+    }
+    match e {
+        'x' | 'u' | 'U' => {
+            let n = match e {
+                'x' => 2,
+                'u' => 4,
+                _ => 8,
+            };
+            if rest.len() < n || !rest.is_char_boundary(n) {
+                return None;
+            }
+            let v = u32::from_str_radix(&rest[..n], 16).ok()?;
+            if !rest[..n].bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            if e == 'x' {
+                // A \x escape is a byte; as a char literal it is the code point of that byte.
+                return Some((char::from_u32(v)?, &rest[n..]));
+            }
+            Some((char::from_u32(v)?, &rest[n..]))
+        }
+        '0'..='7' => {
+            if rest.len() < 2 {
+                return None;
+            }
+            let digits = format!("{e}{}", &rest[..2]);
+            if !digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+                return None;
+            }
+            let v = u32::from_str_radix(&digits, 8).ok()?;
+            if v > 255 {
+                return None;
+            }
+            Some((char::from_u32(v)?, &rest[2..]))
+        }
+        _ => None,
+    }
+}
+
+/// Go's `strconv.Unquote` for the literal forms a template can hold: "...", `...`, '...'.
+pub(crate) fn unquote(s: &str) -> Option<String> {
+    let quote = s.chars().next()?;
+    if s.len() < 2 || !s.ends_with(quote) {
+        return None;
+    }
+    let inner = &s[1..s.len() - 1];
+    match quote {
+        '`' => {
+            if inner.contains('`') {
+                return None;
+            }
+            Some(inner.replace('\r', ""))
+        }
+        '"' | '\'' => {
+            if inner.contains('\n') {
+                return None;
+            }
+            let mut out = String::new();
+            let mut rest = inner;
+            while !rest.is_empty() {
+                let (c, r) = unquote_char(rest, quote)?;
+                out.push(c);
+                rest = r;
+                if quote == '\'' && !rest.is_empty() {
+                    return None;
+                }
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// Strip a Go base prefix and validate underscores as `ParseInt(s, 0, 64)` does.
+fn split_base(s: &str) -> Option<(u32, String)> {
+    let (base, digits, prefixed) =
+        if let Some(r) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+            (16, r, true)
+        } else if let Some(r) = s.strip_prefix("0o").or_else(|| s.strip_prefix("0O")) {
+            (8, r, true)
+        } else if let Some(r) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
+            (2, r, true)
+        } else if s.len() > 1 && s.starts_with('0') {
+            (8, &s[1..], true)
+        } else {
+            (10, s, false)
+        };
+    if s.contains('_') && !underscore_ok(s) {
+        return None;
+    }
+    let _ = prefixed;
+    let clean: String = digits.chars().filter(|&c| c != '_').collect();
+    if clean.is_empty() {
+        return None;
+    }
+    Some((base, clean))
+}
+
+/// Go's `underscoreOK`: underscores only between digits or after a base prefix.
+fn underscore_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut saw = b'^';
+    let mut i = 0;
+    if !b.is_empty() && (b[0] == b'-' || b[0] == b'+') {
+        i = 1;
+    }
+    let mut hex = false;
+    if b.len() - i >= 2 && b[i] == b'0' {
+        let c = b[i + 1] | 0x20;
+        if c == b'x' || c == b'o' || c == b'b' {
+            hex = c == b'x';
+            i += 2;
+            saw = b'0';
+        }
+    }
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_digit() || hex && (c | 0x20).is_ascii_hexdigit() {
+            saw = b'0';
+        } else if c == b'_' {
+            if saw != b'0' {
+                return false;
+            }
+            saw = b'_';
+        } else {
+            if saw == b'_' {
+                return false;
+            }
+            saw = b'!';
+        }
+        i += 1;
+    }
+    saw != b'_'
+}
+
+/// `strconv.ParseUint(s, 0, 64)`.
+pub(crate) fn parse_uint(s: &str) -> Option<u64> {
+    if s.starts_with(['+', '-']) {
+        return None;
+    }
+    let (base, digits) = split_base(s)?;
+    u64::from_str_radix(&digits, base).ok()
+}
+
+/// `strconv.ParseInt(s, 0, 64)`.
+pub(crate) fn parse_int(s: &str) -> Option<i64> {
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let u = parse_uint(body)?;
+    if neg {
+        if u > 1u64 << 63 {
+            return None;
+        }
+        Some((u as i64).wrapping_neg())
+    } else {
+        i64::try_from(u).ok()
+    }
+}
+
+/// `strconv.ParseFloat(s, 64)` for the syntax a template number can have.
+pub(crate) fn parse_float(s: &str) -> Option<f64> {
+    if s.contains('_') && !underscore_ok(s) {
+        return None;
+    }
+    let clean: String = s.chars().filter(|&c| c != '_').collect();
+    let (neg, body) = match clean.as_bytes().first() {
+        Some(b'-') => (true, &clean[1..]),
+        Some(b'+') => (false, &clean[1..]),
+        _ => (false, &clean[..]),
+    };
+    let v = if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        parse_hex_float(hex)?
+    } else {
+        if !body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        {
+            return None;
+        }
+        body.parse::<f64>().ok()?
+    };
+    if v.is_infinite() {
+        return None;
+    }
+    Some(if neg { -v } else { v })
+}
+
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (mant, exp) = match s.find(['p', 'P']) {
+        Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
+        None => return None,
+    };
+    let (int, frac) = match mant.find('.') {
+        Some(i) => (&mant[..i], &mant[i + 1..]),
+        None => (mant, ""),
+    };
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut v = 0f64;
+    for c in int.chars() {
+        v = v * 16.0 + c.to_digit(16)? as f64;
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac.chars() {
+        v += c.to_digit(16)? as f64 * scale;
+        scale /= 16.0;
+    }
+    Some(v * 2f64.powi(exp))
+}
+
+/// The error texts of `strconv.Atoi` and friends.
+pub(crate) fn num_error(func: &str, input: &str, range: bool) -> String {
+    format!(
+        "strconv.{func}: parsing {}: {}",
+        crate::fmt::quote_go(input),
+        if range {
+            "value out of range"
+        } else {
+            "invalid syntax"
+        }
+    )
+}
+
+/// `strconv.Atoi`.
+pub(crate) fn atoi(s: &str) -> Result<i64, String> {
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(num_error("Atoi", s, false));
+    }
+    let mut v: u64 = 0;
+    for b in body.bytes() {
+        v = match v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((b - b'0') as u64))
+        {
+            Some(v) => v,
+            None => return Err(num_error("Atoi", s, true)),
+        };
+    }
+    if neg {
+        if v > 1u64 << 63 {
+            return Err(num_error("Atoi", s, true));
+        }
+        Ok((v as i64).wrapping_neg())
+    } else {
+        i64::try_from(v).map_err(|_| num_error("Atoi", s, true))
+    }
+}
+
+/// `strconv.ParseBool`.
+pub(crate) fn parse_bool(s: &str) -> Result<bool, String> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(num_error("ParseBool", s, false)),
+    }
+}
+
+/// Decimal digits of |f| (no trailing zeros) and the decimal point position: |f| = 0.d × 10^dp.
+/// Zero has no digits and dp 0, as in Go's `decimalSlice`.
+struct Digits {
+    d: Vec<u8>,
+    dp: i32,
+}
+
+fn digits_from_exp(s: &str) -> Digits {
+    // s is Rust's `{:e}` form: "d.ddde-5" or "de3".
+    let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mut d: Vec<u8> = mant.bytes().filter(|b| b.is_ascii_digit()).collect();
+    while d.len() > 1 && d.last() == Some(&b'0') {
+        d.pop();
+    }
+    if d == b"0" {
+        return Digits {
+            d: Vec::new(),
+            dp: 0,
+        };
+    }
+    Digits { d, dp: exp + 1 }
+}
+
+fn shortest_digits(f: f64) -> Digits {
+    digits_from_exp(&format!("{:e}", f.abs()))
+}
+
+fn fixed_digits(f: f64, n: usize) -> Digits {
+    digits_from_exp(&format!("{:.*e}", n.saturating_sub(1), f.abs()))
+}
+
+fn fmt_e(out: &mut String, d: &Digits, prec: i32, fmt: char) {
+    out.push(if d.d.is_empty() { '0' } else { d.d[0] as char });
+    if prec > 0 {
+        out.push('.');
+        let m = d.d.len().min(prec as usize + 1);
+        let mut i = 1;
+        if i < m {
+            out.extend(d.d[i..m].iter().map(|&b| b as char));
+            i = m;
+        }
+        while i <= prec as usize {
+            out.push('0');
+            i += 1;
+        }
+    }
+    out.push(fmt);
+    let mut exp = d.dp - 1;
+    if d.d.is_empty() {
+        exp = 0;
+    }
+    out.push(if exp < 0 { '-' } else { '+' });
+    let exp = exp.abs();
+    if exp < 10 {
+        out.push('0');
+    }
+    out.push_str(&exp.to_string());
+}
+
+fn fmt_f(out: &mut String, d: &Digits, prec: i32) {
+    if d.dp > 0 {
+        let m = d.d.len().min(d.dp as usize);
+        out.extend(d.d[..m].iter().map(|&b| b as char));
+        for _ in m..d.dp as usize {
+            out.push('0');
+        }
+    } else {
+        out.push('0');
+    }
+    if prec > 0 {
+        out.push('.');
+        for i in 1..=prec {
+            let j = d.dp + i - 1;
+            out.push(if j >= 0 && (j as usize) < d.d.len() {
+                d.d[j as usize] as char
+            } else {
+                '0'
+            });
+        }
+    }
+}
+
+/// Go's `strconv.FormatFloat(f, fmt, prec, 64)` for fmt in `e E f F g G` (`prec` -1 = shortest).
+pub(crate) fn format_float(f: f64, fmt: char, prec: i32) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    let mut out = String::new();
+    if f.is_sign_negative() {
+        out.push('-');
+    }
+    let fmt = if fmt == 'F' { 'f' } else { fmt };
+    let shortest = prec < 0;
+    let mut prec = prec;
+    let digs = if shortest {
+        let d = shortest_digits(f);
+        prec = match fmt {
+            'e' | 'E' => (d.d.len() as i32 - 1).max(0),
+            'f' => (d.d.len() as i32 - d.dp).max(0),
+            _ => d.d.len() as i32,
+        };
+        d
+    } else {
+        match fmt {
+            'e' | 'E' => fixed_digits(f, prec as usize + 1),
+            'g' | 'G' => {
+                if prec == 0 {
+                    prec = 1;
+                }
+                fixed_digits(f, prec as usize)
+            }
+            _ => {
+                // %f: round at prec digits after the point; Rust's fixed formatting rounds the
+                // exact binary value half-to-even, as Go's decimal rounding does.
+                out.push_str(&format!("{:.*}", prec as usize, f.abs()));
+                return out;
+            }
+        }
+    };
+    match fmt {
+        'e' | 'E' => fmt_e(&mut out, &digs, prec, fmt),
+        'f' => fmt_f(&mut out, &digs, prec),
+        _ => {
+            let nd = digs.d.len() as i32;
+            let mut eprec = prec;
+            if eprec > nd && nd >= digs.dp {
+                eprec = nd;
+            }
+            if shortest {
+                eprec = 6;
+            }
+            let exp = digs.dp - 1;
+            if exp < -4 || exp >= eprec {
+                if prec > nd {
+                    prec = nd;
+                }
+                let e = if fmt == 'g' { 'e' } else { 'E' };
+                fmt_e(&mut out, &digs, prec - 1, e);
+            } else {
+                if prec > digs.dp {
+                    prec = nd;
+                }
+                fmt_f(&mut out, &digs, (prec - digs.dp).max(0));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_formats_follow_go() {
+        // Expected strings are Go's own outputs for these calls (fmt.Println / Sprintf).
+        assert_eq!(format_float(1e7, 'g', -1), "1e+07");
+        assert_eq!(format_float(123456.0, 'g', -1), "123456");
+        assert_eq!(format_float(1.5, 'g', -1), "1.5");
+        assert_eq!(format_float(0.0001, 'g', -1), "0.0001");
+        assert_eq!(format_float(0.00001, 'g', -1), "1e-05");
+        assert_eq!(format_float(0.0, 'g', -1), "0");
+        assert_eq!(format_float(3.14159, 'f', 2), "3.14");
+        assert_eq!(format_float(3.0, 'e', 6), "3.000000e+00");
+        assert_eq!(format_float(1234.5678, 'g', 3), "1.23e+03");
+        assert_eq!(format_float(100.0, 'g', 3), "100");
+    }
+
+    #[test]
+    fn int_literals_follow_go() {
+        assert_eq!(parse_int("0x1F"), Some(31));
+        assert_eq!(parse_int("0o17"), Some(15));
+        assert_eq!(parse_int("017"), Some(15));
+        assert_eq!(parse_int("1_000"), Some(1000));
+        assert_eq!(parse_int("1__0"), None);
+        assert_eq!(parse_int("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(
+            atoi("12a"),
+            Err("strconv.Atoi: parsing \"12a\": invalid syntax".into())
+        );
+    }
+}
