@@ -119,11 +119,6 @@ impl<'a> State<'a> {
                     Some(nl) => pos - (nl + 1),
                     None => pos,
                 };
-                let context = if context.chars().count() > 20 {
-                    format!("{}...", context.chars().take(20).collect::<String>())
-                } else {
-                    context
-                };
                 (
                     format!(
                         "template: {}:{}:{}: executing {} at <{}>: {}",
@@ -301,7 +296,7 @@ impl<'a> State<'a> {
                 v => {
                     let mut shown = String::new();
                     crate::fmt::sprint_one(v, &mut shown);
-                    self.at = At::Node(node);
+                    // Go reports this at the last node the pipeline evaluated, not the range.
                     return self.errorf(format!("range can't iterate over {shown}"));
                 }
             }

@@ -537,16 +537,9 @@ const ERR_NO_COMPARISON: &str = "missing argument for comparison";
 
 fn eq(a1: &Value, rest: &[Value]) -> Result<bool, String> {
     let a1 = a1.indirect_iface();
-    if let Value::Strings(_)
-    | Value::Ints(_)
-    | Value::List(_)
-    | Value::Map(_)
-    | Value::Kvs(..)
-    | Value::Srvs(_) = a1
-    {
-        let mut shown = String::new();
-        crate::fmt::sprint_one(a1, &mut shown);
-        return Err(format!("uncomparable type {}: {shown}", a1.type_name()));
+    if !comparable(a1) {
+        let shown = sprintf("%s", std::slice::from_ref(a1));
+        return Err(format!("non-comparable type {shown}: {}", a1.type_name()));
     }
     if rest.is_empty() {
         return Err(ERR_NO_COMPARISON.into());
@@ -580,16 +573,9 @@ fn eq(a1: &Value, rest: &[Value]) -> Result<bool, String> {
                 BasicKind::Invalid => {
                     if !a.is_valid() || !a1.is_valid() {
                         !a.is_valid() && !a1.is_valid()
-                    } else if let Value::Strings(_)
-                    | Value::Ints(_)
-                    | Value::List(_)
-                    | Value::Map(_)
-                    | Value::Kvs(..)
-                    | Value::Srvs(_) = a
-                    {
-                        let mut shown = String::new();
-                        crate::fmt::sprint_one(a, &mut shown);
-                        return Err(format!("uncomparable type {}: {shown}", a.type_name()));
+                    } else if !comparable(a) {
+                        let shown = sprintf("%s", std::slice::from_ref(a));
+                        return Err(format!("non-comparable type {shown}: {}", a.type_name()));
                     } else if a1.type_name() != a.type_name() {
                         false
                     } else {
@@ -603,6 +589,19 @@ fn eq(a1: &Value, rest: &[Value]) -> Result<bool, String> {
         }
     }
     Ok(false)
+}
+
+/// Go's `Type.Comparable`: slices and maps are not.
+fn comparable(v: &Value) -> bool {
+    !matches!(
+        v,
+        Value::Strings(_)
+            | Value::Ints(_)
+            | Value::List(_)
+            | Value::Map(_)
+            | Value::Kvs(..)
+            | Value::Srvs(_)
+    )
 }
 
 fn lt(a1: &Value, a2: &Value) -> Result<bool, String> {

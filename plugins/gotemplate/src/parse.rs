@@ -932,7 +932,7 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
         n.float64 = n.uint64 as f64;
     } else if let Some(f) = crate::strconv::parse_float(text) {
         if !text.contains(['.', 'e', 'E', 'p', 'P']) {
-            return Err(format!("integer overflow: {text}"));
+            return Err(format!("integer overflow: {}", crate::fmt::quote_go(text)));
         }
         n.is_float = true;
         n.float64 = f;
