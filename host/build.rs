@@ -1,1 +1,86 @@
-fn main() {}
+//! Builds the default renderer (`plugins/gotemplate-component`) for wasm32-wasip2 and puts it
+//! in OUT_DIR, so `cargo build` at the root yields a `wconfd` with the renderer inside.
+//!
+//! The guest is built by a nested cargo with its own target directory (`target/guest`):
+//! sharing the outer target directory deadlocks on cargo's build lock. Set
+//! `WCONFD_RENDERER_WASM=/path/to/component.wasm` to use a prebuilt component instead.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    let manifest_dir =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root = manifest_dir
+        .parent()
+        .expect("host/ lives in the workspace root")
+        .to_path_buf();
+    let out =
+        PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("gotemplate.wasm");
+
+    println!("cargo:rerun-if-env-changed=WCONFD_RENDERER_WASM");
+    if let Ok(prebuilt) = env::var("WCONFD_RENDERER_WASM") {
+        println!("cargo:rerun-if-changed={prebuilt}");
+        std::fs::copy(&prebuilt, &out)
+            .unwrap_or_else(|e| panic!("WCONFD_RENDERER_WASM={prebuilt}: {e}"));
+        return;
+    }
+    for p in [
+        "plugins/gotemplate/src",
+        "plugins/gotemplate/Cargo.toml",
+        "plugins/gotemplate-component",
+        "wit",
+        "Cargo.lock",
+        ".cargo/config.toml",
+    ] {
+        println!("cargo:rerun-if-changed={}", root.join(p).display());
+    }
+
+    let target_root = env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let guest_target = target_root.join("guest");
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(&root)
+        .args([
+            "build",
+            "--profile",
+            "guest",
+            "--target",
+            "wasm32-wasip2",
+            "-p",
+            "wconfd-gotemplate-component",
+            "--target-dir",
+        ])
+        .arg(&guest_target);
+    // The outer build's settings are for the host, not the guest.
+    for var in [
+        "CARGO_TARGET_DIR",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_BUILD_RUSTFLAGS",
+    ] {
+        cmd.env_remove(var);
+    }
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run cargo to build the renderer guest: {e}"));
+    if !status.success() {
+        panic!(
+            "building the renderer guest (plugins/gotemplate-component, wasm32-wasip2) failed; \
+             is the target installed? `rustup target add wasm32-wasip2`"
+        );
+    }
+    let built = guest_target.join("wasm32-wasip2/guest/wconfd_gotemplate_component.wasm");
+    copy(&built, &out);
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::copy(from, to)
+        .unwrap_or_else(|e| panic!("copy {} -> {}: {e}", from.display(), to.display()));
+}

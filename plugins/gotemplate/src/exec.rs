@@ -25,7 +25,7 @@ type R<T> = Result<T, Flow>;
 
 /// The node an error is reported "at".
 #[derive(Clone, Copy)]
-enum At<'a> {
+pub(crate) enum At<'a> {
     None,
     Node(&'a Node),
     Arg(&'a Arg),
@@ -53,7 +53,6 @@ fn node_pos(n: &Node) -> usize {
         | Node::Break { pos }
         | Node::Continue { pos } => *pos,
         Node::If(b) | Node::Range(b) | Node::With(b) => b.pos,
-        Node::List(l) => l.nodes.first().map(node_pos).unwrap_or(0),
     }
 }
 
@@ -197,7 +196,6 @@ impl<'a> State<'a> {
             Node::Continue { .. } => Err(Flow::Continue),
             Node::If(b) => self.walk_if_or_with(false, dot, b),
             Node::With(b) => self.walk_if_or_with(true, dot, b),
-            Node::List(l) => self.walk_list(dot, l),
             Node::Range(b) => self.walk_range(dot, node, b),
             Node::Template { name, pipe, .. } => self.walk_template(dot, node, name, pipe.as_ref()),
             Node::Text { text, .. } => self.write(text),
@@ -681,7 +679,6 @@ impl<'a> State<'a> {
             (Ty::RValue | Ty::Any, _) => return Ok(value),
             (Ty::Str, Value::Str(_))
             | (Ty::Int, Value::Int(_))
-            | (Ty::Bool, Value::Bool(_))
             | (Ty::Strings, Value::Strings(_)) => true,
             (Ty::KvSlice, Value::Kvs(v, _)) => {
                 return Ok(Value::Kvs(v.clone(), crate::value::KvsType::Slice))
@@ -742,10 +739,6 @@ impl<'a> State<'a> {
             _ => {}
         }
         match ty {
-            Ty::Bool => match n {
-                Arg::Bool { value, .. } => Ok(Value::Bool(*value)),
-                _ => self.errorf(format!("expected bool; found {n}")),
-            },
             Ty::Int => match n {
                 Arg::Number { num, .. } if num.is_int => Ok(Value::Int(num.int64)),
                 _ => self.errorf(format!("expected integer; found {n}")),

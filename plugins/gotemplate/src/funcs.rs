@@ -18,7 +18,6 @@ use std::rc::Rc;
 pub(crate) enum Ty {
     Str,
     Int,
-    Bool,
     /// `interface{}`
     Any,
     /// `reflect.Value` (builtins that take any value unconverted)
@@ -34,7 +33,6 @@ impl Ty {
         match self {
             Ty::Str => "string",
             Ty::Int => "int",
-            Ty::Bool => "bool",
             Ty::Any => "interface {}",
             Ty::RValue => "reflect.Value",
             Ty::Strings => "[]string",

@@ -10,7 +10,6 @@ pub(crate) enum ItemType {
     Bool,
     Char,
     CharConstant,
-    Comment,
     Complex,
     Assign,
     Declare,
@@ -483,18 +482,16 @@ impl<'a> Lexer<'a> {
             });
             return State::InsideAction;
         }
-        let mut last = None;
-        loop {
+        let last = loop {
             let r = self.next();
             match r {
                 Some(c) if is_alnum(c) => {}
                 _ => {
                     self.backup(r);
-                    last = r;
-                    break;
+                    break r;
                 }
             }
-        }
+        };
         if !self.at_terminator() {
             let bad = last.unwrap_or('\u{0}');
             return self.errorf(format!("bad character {}", crate::fmt::unicode_u(bad)));

@@ -52,7 +52,6 @@ pub(crate) enum Node {
     Continue {
         pos: usize,
     },
-    List(List),
 }
 
 #[derive(Debug)]
@@ -238,7 +237,6 @@ impl std::fmt::Display for Node {
             },
             Node::Break { .. } => f.write_str("{{break}}"),
             Node::Continue { .. } => f.write_str("{{continue}}"),
-            Node::List(l) => write!(f, "{l}"),
         }
     }
 }
@@ -247,7 +245,7 @@ impl std::fmt::Display for Node {
 enum Parsed {
     Node(Node),
     End,
-    Else { pos: usize },
+    Else,
 }
 
 /// The set of named trees parsed from one template text (Go: `treeSet`).
@@ -306,7 +304,6 @@ type PResult<T> = Result<T, ParseError>;
 fn is_empty_list(l: &List) -> bool {
     l.nodes.iter().all(|n| match n {
         Node::Text { text, .. } => text.trim_matches([' ', '\t', '\r', '\n']).is_empty(),
-        Node::List(l) => is_empty_list(l),
         _ => false,
     })
 }
@@ -440,7 +437,7 @@ impl<'a> Parser<'a> {
             }
             match self.text_or_action()? {
                 Parsed::End => return self.errorf("unexpected {{end}}".into()),
-                Parsed::Else { .. } => return self.errorf("unexpected {{else}}".into()),
+                Parsed::Else => return self.errorf("unexpected {{else}}".into()),
                 Parsed::Node(n) => root.nodes.push(n),
             }
         }
@@ -458,7 +455,7 @@ impl<'a> Parser<'a> {
         let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
         let (root, end) = self.item_list()?;
         self.vars = saved_vars;
-        if let Parsed::Else { .. } = end {
+        if let Parsed::Else = end {
             return self.errorf(format!("unexpected {{{{else}}}} in {context}"));
         }
         self.add_tree(&name, root)
@@ -551,10 +548,10 @@ impl<'a> Parser<'a> {
     fn else_control(&mut self) -> PResult<Parsed> {
         let peek = self.peek_non_space();
         if peek.typ == ItemType::If {
-            return Ok(Parsed::Else { pos: peek.pos });
+            return Ok(Parsed::Else);
         }
-        let token = self.expect(ItemType::RightDelim, "else")?;
-        Ok(Parsed::Else { pos: token.pos })
+        self.expect(ItemType::RightDelim, "else")?;
+        Ok(Parsed::Else)
     }
 
     fn parse_control(&mut self, allow_else_if: bool, context: &str) -> PResult<Branch> {
@@ -577,7 +574,7 @@ impl<'a> Parser<'a> {
         let mut else_list = None;
         match next {
             Parsed::End => {}
-            Parsed::Else { .. } => {
+            Parsed::Else => {
                 if allow_else_if && self.peek().typ == ItemType::If {
                     self.next();
                     let inner = self.parse_control(true, "if")?;
@@ -620,7 +617,7 @@ impl<'a> Parser<'a> {
         self.vars = saved_vars;
         self.range_depth = saved_depth;
         let (root, end) = r?;
-        if let Parsed::Else { .. } = end {
+        if let Parsed::Else = end {
             return self.errorf(format!("unexpected {{{{else}}}} in {context}"));
         }
         self.add_tree(&name, root)?;

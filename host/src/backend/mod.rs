@@ -1,0 +1,113 @@
+//! Backends: where key/value data comes from.
+//!
+//! Every backend implements [`Backend`]: `get_values` reads all of a resource's keys as one
+//! [`Snapshot`], and `watch` waits for a change under a resource's keys and returns a new
+//! revision. Backends never see templates or destination files. [`connect`] maps confd's
+//! `-backend` name to a native implementation; etcd, redis and WebAssembly backends slot into
+//! the same registry.
+
+pub mod env;
+pub mod file;
+mod yaml;
+
+use crate::config::Config;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+
+/// All of a resource's keys at one point in time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The backend's revision for this read (etcd's store revision, a change counter
+    /// elsewhere); 0 when the backend has none.
+    pub revision: u64,
+    /// Absolute keys and their values.
+    pub kv: BTreeMap<String, String>,
+}
+
+/// A backend failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackendError {
+    /// An input file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An input file is not valid YAML/JSON, or not a mapping.
+    #[error("{path}:{line}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// 1-based line (0 if unknown).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The backend is not available in this build or configuration.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The backend's server or client failed.
+    #[error("{0}")]
+    Client(String),
+}
+
+/// A source of key/value data.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// What confd logs as `Backend source(s) set to ...`.
+    fn sources(&self) -> String;
+
+    /// Read every key under each of `keys` (absolute, cleaned). Matching is on path
+    /// boundaries: `/app` returns `/app` and `/app/...`, never `/apples`.
+    async fn get_values(&self, keys: &[String]) -> Result<Snapshot, BackendError>;
+
+    /// Wait until data under `keys` may differ from revision `since`, then return the new
+    /// revision. `since == 0` returns at once (the initial render).
+    async fn watch(&self, prefix: &str, keys: &[String], since: u64) -> Result<u64, BackendError>;
+}
+
+/// Whether `key` lies under `prefix` on a path boundary.
+pub fn under(key: &str, prefix: &str) -> bool {
+    prefix == "/"
+        || key == prefix
+        || (key.len() > prefix.len()
+            && key.starts_with(prefix)
+            && key.as_bytes()[prefix.len()] == b'/')
+}
+
+/// Keep only the pairs under one of `keys`.
+pub fn filter_keys(all: BTreeMap<String, String>, keys: &[String]) -> BTreeMap<String, String> {
+    all.into_iter()
+        .filter(|(k, _)| keys.iter().any(|p| under(k, p)))
+        .collect()
+}
+
+/// Build the backend `config.backend` names.
+pub async fn connect(config: &Config) -> Result<Box<dyn Backend>, BackendError> {
+    match config.backend.as_str() {
+        "env" => Ok(Box::new(env::EnvBackend::new())),
+        "file" => Ok(Box::new(file::FileBackend::new(
+            config.files.clone(),
+            config.filter.clone(),
+        )?)),
+        other => Err(BackendError::Unsupported(format!(
+            "backend {other:?} is not available in this build (native backends: env, file)"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn under_respects_path_boundaries() {
+        assert!(under("/app", "/app"));
+        assert!(under("/app/x", "/app"));
+        assert!(!under("/apples", "/app"));
+        assert!(under("/anything", "/"));
+    }
+}

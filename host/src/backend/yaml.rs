@@ -1,0 +1,419 @@
+//! YAML/JSON documents flattened into confd keys, as confd's file backend does with yaml.v2:
+//! maps become `/<key>`, sequences `/<index>`, scalars their YAML 1.1 reading (`yes` → `true`,
+//! `0x10` → `16`, `1.0` → `1`), nulls are dropped and timestamps stay text.
+//!
+//! Where confd panics (a non-string map key) or fails vaguely, this reports the file, line and
+//! key instead.
+
+use std::collections::BTreeMap;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+#[derive(Clone, Debug)]
+enum Node {
+    Scalar {
+        value: String,
+        plain: bool,
+        tag: Option<String>,
+        line: usize,
+    },
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<(Node, usize)>,
+    anchors: BTreeMap<usize, Node>,
+    docs: Vec<Node>,
+    pending_keys: Vec<Option<Node>>,
+    error: Option<(usize, String)>,
+}
+
+impl Builder {
+    fn push_value(&mut self, node: Node, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.docs.push(node),
+            Some((Node::Seq(items), _)) => items.push(node),
+            Some((Node::Map(entries), _)) => {
+                let slot = self
+                    .pending_keys
+                    .last_mut()
+                    .expect("a map on the stack has a key slot");
+                match slot.take() {
+                    None => *slot = Some(node),
+                    Some(k) => entries.push((k, node)),
+                }
+            }
+            Some((Node::Scalar { .. }, _)) => {}
+        }
+    }
+}
+
+fn tag_suffix(tag: &Option<Tag>) -> Option<String> {
+    tag.as_ref().map(|t| t.suffix.clone())
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::Scalar(value, style, anchor, tag) => {
+                let node = Node::Scalar {
+                    value,
+                    plain: style == TScalarStyle::Plain,
+                    tag: tag_suffix(&tag),
+                    line: mark.line(),
+                };
+                self.push_value(node, anchor);
+            }
+            Event::Alias(id) => match self.anchors.get(&id).cloned() {
+                Some(n) => self.push_value(n, 0),
+                None => self.error = Some((mark.line(), format!("unknown alias {id}"))),
+            },
+            Event::SequenceStart(anchor, _) => self.stack.push((Node::Seq(Vec::new()), anchor)),
+            Event::MappingStart(anchor, _) => {
+                self.stack.push((Node::Map(Vec::new()), anchor));
+                self.pending_keys.push(None);
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((node, anchor)) = self.stack.pop() {
+                    if matches!(node, Node::Map(_)) {
+                        self.pending_keys.pop();
+                    }
+                    self.push_value(node, anchor);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What a plain scalar reads as under YAML 1.1 (yaml.v2's `resolve`).
+enum Scalar {
+    Null,
+    Str(String),
+    Bool(bool),
+    Int(i64),
+    /// Fits only in u64: confd drops these.
+    BigUint,
+    Float(f64),
+}
+
+fn resolve(value: &str, plain: bool, tag: Option<&str>) -> Scalar {
+    if !plain || tag == Some("str") {
+        return Scalar::Str(value.to_string());
+    }
+    match value {
+        "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Scalar::Bool(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Scalar::Bool(false)
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Scalar::Float(f64::INFINITY)
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Scalar::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
+        _ => {}
+    }
+    let first = value.as_bytes()[0];
+    if !(first.is_ascii_digit() || first == b'+' || first == b'-' || first == b'.') {
+        return Scalar::Str(value.to_string());
+    }
+    let plain_num: String = value.chars().filter(|c| *c != '_').collect();
+    if let Some(i) = go_parse_int(&plain_num) {
+        return Scalar::Int(i);
+    }
+    if go_parse_uint(&plain_num).is_some() {
+        return Scalar::BigUint;
+    }
+    if is_yaml_float(&plain_num) {
+        if let Ok(f) = plain_num.parse::<f64>() {
+            return Scalar::Float(f);
+        }
+    }
+    Scalar::Str(value.to_string())
+}
+
+/// yaml.v2's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_yaml_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Go's `strconv.ParseUint(s, 0, 64)` (underscores already removed).
+fn go_parse_uint(s: &str) -> Option<u64> {
+    let s = s.strip_prefix('+').unwrap_or(s);
+    let (radix, digits) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (16, h)
+    } else if let Some(o) = s.strip_prefix("0o").or_else(|| s.strip_prefix("0O")) {
+        (8, o)
+    } else if let Some(b) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
+        (2, b)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (8, &s[1..])
+    } else {
+        (10, s)
+    };
+    if digits.is_empty() || digits.starts_with(['+', '-']) {
+        return None;
+    }
+    u64::from_str_radix(digits, radix).ok()
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`.
+fn go_parse_int(s: &str) -> Option<i64> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if body.starts_with(['+', '-']) {
+        return None;
+    }
+    let u = go_parse_uint(body)?;
+    if neg {
+        if u > 1 << 63 {
+            return None;
+        }
+        Some((u as i64).wrapping_neg())
+    } else {
+        i64::try_from(u).ok()
+    }
+}
+
+/// Go's `strconv.FormatFloat(f, 'f', -1, 64)`.
+fn format_float(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
+    } else {
+        // Rust's Display is the shortest round-trip decimal and never uses an exponent.
+        format!("{f}")
+    }
+}
+
+/// Go's `path.Join(base, elem)` for flattening.
+fn join(base: &str, elem: &str) -> String {
+    crate::resource::clean_path(&format!("{base}/{elem}"))
+}
+
+fn flatten(
+    node: &Node,
+    key: &str,
+    out: &mut BTreeMap<String, String>,
+) -> Result<(), (usize, String)> {
+    match node {
+        Node::Scalar {
+            value, plain, tag, ..
+        } => match resolve(value, *plain, tag.as_deref()) {
+            Scalar::Null | Scalar::BigUint => {}
+            Scalar::Str(s) => {
+                out.insert(key.to_string(), s);
+            }
+            Scalar::Bool(b) => {
+                out.insert(key.to_string(), b.to_string());
+            }
+            Scalar::Int(i) => {
+                out.insert(key.to_string(), i.to_string());
+            }
+            Scalar::Float(f) => {
+                out.insert(key.to_string(), format_float(f));
+            }
+        },
+        Node::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                flatten(item, &join(key, &i.to_string()), out)?;
+            }
+        }
+        Node::Map(entries) => {
+            for (k, v) in merged(entries) {
+                let Node::Scalar {
+                    value,
+                    plain,
+                    tag,
+                    line,
+                } = k
+                else {
+                    return Err((0, format!("a mapping key under {key} is not a scalar")));
+                };
+                let name = match resolve(value, *plain, tag.as_deref()) {
+                    Scalar::Str(s) => s,
+                    _ => {
+                        return Err((
+                            *line,
+                            format!(
+                                "key {value:?} under {key} is not a string (quote it: \"{value}\")"
+                            ),
+                        ));
+                    }
+                };
+                flatten(v, &join(key, &name), out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Apply YAML merge keys (`<<: *anchor`), explicit keys winning, as yaml.v2 does.
+fn merged(entries: &[(Node, Node)]) -> Vec<(&Node, &Node)> {
+    let is_merge = |k: &Node| matches!(k, Node::Scalar { value, plain: true, .. } if value == "<<");
+    let mut out: Vec<(&Node, &Node)> = Vec::new();
+    let key_text = |k: &Node| match k {
+        Node::Scalar { value, .. } => value.clone(),
+        _ => String::new(),
+    };
+    for (k, v) in entries {
+        if is_merge(k) {
+            let sources: Vec<&Node> = match v {
+                Node::Seq(items) => items.iter().collect(),
+                other => vec![other],
+            };
+            for src in sources {
+                if let Node::Map(inner) = src {
+                    for (ik, iv) in merged(inner) {
+                        let explicit = entries
+                            .iter()
+                            .any(|(ek, _)| !is_merge(ek) && key_text(ek) == key_text(ik));
+                        if !explicit && !out.iter().any(|(ok, _)| key_text(ok) == key_text(ik)) {
+                            out.push((ik, iv));
+                        }
+                    }
+                }
+            }
+        } else {
+            out.retain(|(ok, _)| key_text(ok) != key_text(k));
+            out.push((k, v));
+        }
+    }
+    out
+}
+
+/// Parse `text` and flatten it into `out` (later files override earlier keys).
+pub fn flatten_into(text: &str, out: &mut BTreeMap<String, String>) -> Result<(), (usize, String)> {
+    let mut b = Builder::default();
+    let mut parser = Parser::new_from_str(text);
+    parser
+        .load(&mut b, true)
+        .map_err(|e| (e.marker().line(), e.info().to_string()))?;
+    if let Some(e) = b.error {
+        return Err(e);
+    }
+    // confd reads one document per file.
+    match b.docs.first() {
+        None => Ok(()),
+        Some(Node::Scalar {
+            value, plain: true, ..
+        }) if value.is_empty() || value == "~" || value == "null" => Ok(()),
+        Some(root @ Node::Map(_)) => flatten(root, "/", out),
+        Some(Node::Seq(_)) => Err((
+            1,
+            "the document is a sequence; the file backend needs a mapping at the top".into(),
+        )),
+        Some(Node::Scalar { line, .. }) => Err((
+            *line,
+            "the document is a scalar; the file backend needs a mapping at the top".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flat(text: &str) -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        flatten_into(text, &mut m).unwrap();
+        m
+    }
+
+    #[test]
+    fn flattens_like_confd() {
+        let m = flat("a:\n  b: x\n  list: [1, two]\nflag: yes\nhex: 0x10\noct: 0755\nf: 1.0\nbig: 1e3\nn: ~\nq: \"007\"\nts: 2001-12-14\nu: 18446744073709551615\nneg0: -0.0\ninf: .inf\n");
+        let want: BTreeMap<String, String> = [
+            ("/a/b", "x"),
+            ("/a/list/0", "1"),
+            ("/a/list/1", "two"),
+            ("/flag", "true"),
+            ("/hex", "16"),
+            ("/oct", "493"),
+            ("/f", "1"),
+            ("/big", "1000"),
+            ("/q", "007"),
+            ("/ts", "2001-12-14"),
+            ("/neg0", "-0"),
+            ("/inf", "+Inf"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(m, want);
+    }
+
+    #[test]
+    fn json_files_work() {
+        let m = flat(r#"{"svc": {"port": 8080, "hosts": ["a", "b"], "on": true}}"#);
+        assert_eq!(m["/svc/port"], "8080");
+        assert_eq!(m["/svc/hosts/1"], "b");
+        assert_eq!(m["/svc/on"], "true");
+    }
+
+    #[test]
+    fn keys_with_slashes_nest_and_merges_apply() {
+        let m = flat("base: &b\n  x: 1\n  y: 2\nchild:\n  <<: *b\n  y: 3\n\"a/b\": c\n");
+        assert_eq!(m["/child/x"], "1");
+        assert_eq!(m["/child/y"], "3");
+        assert_eq!(m["/a/b"], "c");
+    }
+
+    #[test]
+    fn non_string_keys_are_errors_with_lines() {
+        let mut m = BTreeMap::new();
+        let e = flatten_into("a:\n  1: x\n", &mut m).unwrap_err();
+        assert_eq!(e.0, 2);
+        assert!(e.1.contains("not a string"), "{}", e.1);
+    }
+}

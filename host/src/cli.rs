@@ -1,0 +1,145 @@
+//! The command line: confd's flags (see [`crate::config::flags`]) plus the `wconfd plugin`
+//! helper commands for plugin authors.
+
+use crate::config::{self, flags};
+use crate::plugin::{manifest, BUILTIN_GOTEMPLATE, DEFAULT_RENDERER};
+use std::path::Path;
+use std::process::ExitCode;
+
+const PLUGIN_USAGE: &str = "Usage:
+  wconfd plugin manifest FILE.wasm [-name NAME] [-kind renderer|backend|helpers]
+      print a manifest for FILE.wasm (put it beside the .wasm as NAME.toml)
+  wconfd plugin builtin DIR
+      write the built-in Go-template renderer and its manifest into DIR
+";
+
+/// `wconfd plugin ...`.
+pub fn plugin_command(args: &[String]) -> ExitCode {
+    match args.first().map(String::as_str) {
+        Some("manifest") if args.len() >= 2 => {
+            let path = Path::new(&args[1]);
+            let mut name = path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let mut kind = "renderer".to_string();
+            let mut rest = args[2..].iter();
+            while let Some(a) = rest.next() {
+                match (a.trim_start_matches('-'), rest.next()) {
+                    ("name", Some(v)) => name = v.clone(),
+                    ("kind", Some(v)) => kind = v.clone(),
+                    _ => {
+                        eprint!("{PLUGIN_USAGE}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            match std::fs::read(path) {
+                Ok(wasm) => {
+                    let file = path.file_name().unwrap_or_default().to_string_lossy();
+                    print!("{}", manifest::render_manifest(&name, &kind, &file, &wasm));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{}: {e}", path.display());
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Some("builtin") if args.len() == 2 => {
+            let dir = Path::new(&args[1]);
+            let wasm_file = format!("{DEFAULT_RENDERER}.wasm");
+            let result = std::fs::create_dir_all(dir)
+                .and_then(|_| std::fs::write(dir.join(&wasm_file), BUILTIN_GOTEMPLATE))
+                .and_then(|_| {
+                    std::fs::write(
+                        dir.join(format!("{DEFAULT_RENDERER}.toml")),
+                        manifest::render_manifest(
+                            DEFAULT_RENDERER,
+                            "renderer",
+                            &wasm_file,
+                            BUILTIN_GOTEMPLATE,
+                        ),
+                    )
+                });
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("{}: {e}", dir.display());
+                    ExitCode::from(1)
+                }
+            }
+        }
+        _ => {
+            eprint!("{PLUGIN_USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The main entry: confd's command line.
+pub fn main_with_args(args: Vec<String>) -> ExitCode {
+    if args.first().map(String::as_str) == Some("plugin") {
+        return plugin_command(&args[1..]);
+    }
+    let layer = match flags::parse(&args) {
+        Ok(flags::Parsed::Values(v)) => v,
+        Ok(flags::Parsed::Help) => {
+            eprint!("{}", flags::usage());
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("{}", e.0);
+            eprint!("{}", flags::usage());
+            return ExitCode::from(2);
+        }
+    };
+    if layer
+        .iter()
+        .any(|(k, v)| *k == "version" && *v == config::Val::Bool(true))
+    {
+        println!(
+            "wconfd {} (confd 0.17.0-dev compatible, wasmtime 48)",
+            crate::VERSION
+        );
+        return ExitCode::SUCCESS;
+    }
+    let load = {
+        let layer = layer.clone();
+        move || config::load(layer.clone(), std::env::vars())
+    };
+    let config = match load() {
+        Ok(c) => c,
+        Err(e) => {
+            crate::fatal!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    crate::log::set_level(config.log_level);
+    for w in &config.warnings {
+        crate::warn!("{w}");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            crate::fatal!("cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let reload = move || {
+        let c = load()?;
+        crate::log::set_level(c.log_level);
+        for w in &c.warnings {
+            crate::warn!("{w}");
+        }
+        Ok(c)
+    };
+    let code = runtime.block_on(crate::daemon::run(config, reload));
+    // Blocking threads (a pass in flight when a signal arrived) have finished by now.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(30));
+    code
+}

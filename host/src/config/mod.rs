@@ -1,0 +1,560 @@
+//! Configuration: confd's flags, `CONFD_*` environment variables and confd.toml, merged into
+//! one immutable [`Config`].
+//!
+//! Precedence is flags > environment > confd.toml > defaults, as confd documents it (confd
+//! itself lets the file win over flags; README: differences). Parsing is pure; [`load`] is the
+//! only function here that reads a file.
+
+pub mod flags;
+
+use crate::log::Level;
+use flags::{Kind, FLAGS};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// A setting's value before it is typed into [`Config`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Val {
+    /// A boolean.
+    Bool(bool),
+    /// A string.
+    Str(String),
+    /// An integer.
+    Int(i64),
+    /// A list (repeatable flags, TOML arrays).
+    List(Vec<String>),
+}
+
+/// A configuration error (exit status 1), naming the file, line and key where it applies.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// confd.toml could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// confd.toml is not valid TOML.
+    #[error("{path}:{line}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A key has a value of the wrong type.
+    #[error("{path}:{line}: key '{key}': {message}")]
+    Value {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The key as written.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An environment variable has a bad value.
+    #[error("environment variable {var}: {message}")]
+    Env {
+        /// The variable.
+        var: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value is not acceptable (e.g. an unknown backend or log level).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Everything wconfd was asked to do, resolved.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Backend name (`etcd`, `etcdv3`, `redis`, `env`, `file`, or a plugin's).
+    pub backend: String,
+    /// Root directory: `conf.d/` and `templates/` live below it.
+    pub confdir: PathBuf,
+    /// The confd.toml that was read (it may not exist).
+    pub config_file: PathBuf,
+    /// Backend endpoints, defaulted per backend as confd does.
+    pub nodes: Vec<String>,
+    /// File backend inputs.
+    pub files: Vec<String>,
+    /// File backend glob on base names.
+    pub filter: String,
+    /// Seconds between passes in interval mode.
+    pub interval: u64,
+    /// Keep stage files after a pass.
+    pub keep_stage_file: bool,
+    /// Lowest log level printed.
+    pub log_level: Level,
+    /// Render and compare only; never touch destinations or run commands.
+    pub noop: bool,
+    /// One pass, then exit.
+    pub onetime: bool,
+    /// Global key prefix (replaces resource prefixes, as in confd).
+    pub prefix: String,
+    /// Scheme for SRV-discovered nodes.
+    pub scheme: String,
+    /// Redis key separator.
+    pub separator: String,
+    /// Write destinations without check/reload commands.
+    pub sync_only: bool,
+    /// Watch the backend for changes.
+    pub watch: bool,
+    /// Basic auth for etcd.
+    pub basic_auth: bool,
+    /// Username (etcd basic auth).
+    pub username: String,
+    /// Password (etcd basic auth; redis when `client_key` is empty).
+    pub password: String,
+    /// CA bundle.
+    pub client_ca_keys: String,
+    /// Client certificate.
+    pub client_cert: String,
+    /// Client key (also confd's redis password).
+    pub client_key: String,
+    /// Skip TLS verification.
+    pub client_insecure: bool,
+    /// SRV domain.
+    pub srv_domain: String,
+    /// SRV record.
+    pub srv_record: String,
+    /// Plugin directory (adds or overrides plugins).
+    pub plugin_dir: Option<PathBuf>,
+    /// Compiled plugin code cache.
+    pub plugin_cache_dir: Option<PathBuf>,
+    /// Settings that only other backends use (vault, dynamodb...), kept for plugins.
+    pub extra: HashMap<&'static str, Val>,
+    /// Warnings found while loading (unknown keys...), logged once logging is set up.
+    pub warnings: Vec<String>,
+}
+
+/// Backends wconfd implements natively.
+pub const NATIVE_BACKENDS: &[&str] = &["etcd", "etcdv3", "redis", "env", "file"];
+/// Backends confd has that wconfd leaves to plugins.
+const PLUGIN_ONLY_BACKENDS: &[&str] =
+    &["consul", "zookeeper", "rancher", "vault", "dynamodb", "ssm"];
+
+/// The canonical form of a key in any spelling: `log-level`, `log_level`, `LogLevel` all
+/// become `loglevel` (confd's TOML decoder matches Go field names case-insensitively).
+fn canonical(key: &str) -> String {
+    key.chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Map a canonical TOML/env key to its flag name. confd's TOML spellings that differ from the
+/// flag names are listed here.
+fn flag_for(canon: &str) -> Option<&'static str> {
+    let alias = match canon {
+        "nodes" => "node",
+        "files" => "file",
+        "printversion" => "version",
+        "configfile" => "config-file",
+        other => other,
+    };
+    FLAGS
+        .iter()
+        .find(|f| canonical(f.name) == alias)
+        .map(|f| f.name)
+}
+
+/// The settings given in one layer (flags, environment or file).
+pub type Layer = Vec<(&'static str, Val)>;
+
+fn line_of(text: &str, offset: usize) -> usize {
+    1 + text[..offset.min(text.len())].matches('\n').count()
+}
+
+/// Parse confd.toml text. Unknown keys and tables are reported as warnings, not errors:
+/// confd ignores them, and some setups point `-config-file` at a template resource file.
+pub fn parse_file(path: &Path, text: &str) -> Result<(Layer, Vec<String>), ConfigError> {
+    let table: toml::Spanned<toml::Table> =
+        toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
+            message: e.message().trim().to_string(),
+        })?;
+    let spans: HashMap<String, usize> =
+        toml::from_str::<HashMap<String, toml::Spanned<toml::Value>>>(text)
+            .map(|m| {
+                m.into_iter()
+                    .map(|(k, v)| (k, line_of(text, v.span().start)))
+                    .collect()
+            })
+            .unwrap_or_default();
+    let mut layer = Vec::new();
+    let mut warnings = Vec::new();
+    for (key, value) in table.into_inner() {
+        let line = spans.get(&key).copied().unwrap_or(0);
+        let Some(name) = flag_for(&canonical(&key)) else {
+            warnings.push(format!(
+                "{}:{line}: unknown key '{key}' ignored",
+                path.display()
+            ));
+            continue;
+        };
+        let def = flags::find(name).expect("flag_for returns known flags");
+        let bad = |message: &str| ConfigError::Value {
+            path: path.to_path_buf(),
+            line,
+            key: key.clone(),
+            message: message.to_string(),
+        };
+        let val = match (def.kind, value) {
+            (Kind::Bool, toml::Value::Boolean(b)) => Val::Bool(b),
+            (Kind::Bool, v) => {
+                return Err(bad(&format!(
+                    "expected true or false, found {}",
+                    v.type_str()
+                )))
+            }
+            (Kind::Int, toml::Value::Integer(n)) => Val::Int(n),
+            (Kind::Int, v) => {
+                return Err(bad(&format!("expected an integer, found {}", v.type_str())))
+            }
+            (Kind::Str, toml::Value::String(s)) => Val::Str(s),
+            (Kind::Str, v) => {
+                return Err(bad(&format!("expected a string, found {}", v.type_str())))
+            }
+            (Kind::List, toml::Value::Array(items)) => {
+                let mut list = Vec::new();
+                for item in items {
+                    match item {
+                        toml::Value::String(s) => list.push(s),
+                        v => {
+                            return Err(bad(&format!(
+                                "expected an array of strings, found an array holding {}",
+                                v.type_str()
+                            )))
+                        }
+                    }
+                }
+                Val::List(list)
+            }
+            (Kind::List, toml::Value::String(s)) => Val::List(vec![s]),
+            (Kind::List, v) => {
+                return Err(bad(&format!(
+                    "expected an array of strings, found {}",
+                    v.type_str()
+                )))
+            }
+        };
+        layer.push((name, val));
+    }
+    Ok((layer, warnings))
+}
+
+/// Read `CONFD_*` variables: `CONFD_` plus the flag name in upper case with `_` for `-`
+/// (`CONFD_LOG_LEVEL`, `CONFD_NODE`), plus the TOML spellings (`CONFD_NODES`,
+/// `CONFD_CLIENT_CAKEYS`). Lists are comma-separated.
+pub fn parse_env(vars: impl IntoIterator<Item = (String, String)>) -> Result<Layer, ConfigError> {
+    let mut layer = Vec::new();
+    let mut vars: Vec<(String, String)> = vars
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("CONFD_"))
+        .collect();
+    vars.sort();
+    for (var, value) in vars {
+        let Some(name) = flag_for(&canonical(&var["CONFD_".len()..])) else {
+            continue;
+        };
+        let def = flags::find(name).expect("known flag");
+        let bad = |message: String| ConfigError::Env {
+            var: var.clone(),
+            message,
+        };
+        let val = match def.kind {
+            Kind::Bool => Val::Bool(
+                flags::parse_bool(&value)
+                    .ok_or_else(|| bad(format!("invalid boolean value {value:?}")))?,
+            ),
+            Kind::Int => Val::Int(
+                value
+                    .trim()
+                    .parse()
+                    .map_err(|_| bad(format!("invalid integer {value:?}")))?,
+            ),
+            Kind::Str => Val::Str(value),
+            Kind::List => Val::List(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
+            ),
+        };
+        layer.push((name, val));
+    }
+    Ok(layer)
+}
+
+/// Merge a layer's repeated list flags (`-node a -node b`) into one value each.
+fn collapse(layer: &Layer) -> HashMap<&'static str, Val> {
+    let mut m: HashMap<&'static str, Val> = HashMap::new();
+    for (k, v) in layer {
+        match (m.get_mut(k), v) {
+            (Some(Val::List(existing)), Val::List(more)) => existing.extend(more.iter().cloned()),
+            _ => {
+                m.insert(k, v.clone());
+            }
+        }
+    }
+    m
+}
+
+/// Where the config file is: `-config-file`, else `CONFD_CONFIG_FILE`, else the default.
+pub fn config_file_path(flags: &Layer, env: &Layer) -> PathBuf {
+    let pick = |l: &Layer| {
+        l.iter().rev().find_map(|(k, v)| match (k, v) {
+            (&"config-file", Val::Str(s)) => Some(PathBuf::from(s)),
+            _ => None,
+        })
+    };
+    pick(flags)
+        .or_else(|| pick(env))
+        .unwrap_or_else(|| PathBuf::from("/etc/confd/confd.toml"))
+}
+
+/// Load everything: `flags` from the command line, the environment, then confd.toml.
+pub fn load(
+    flags: Layer,
+    env_vars: impl IntoIterator<Item = (String, String)>,
+) -> Result<Config, ConfigError> {
+    let env = parse_env(env_vars)?;
+    let config_file = config_file_path(&flags, &env);
+    let (file, warnings) = match std::fs::read_to_string(&config_file) {
+        Ok(text) => parse_file(&config_file, &text)?,
+        // confd skips a missing config file silently.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Vec::new(), Vec::new()),
+        Err(e) => {
+            return Err(ConfigError::Read {
+                path: config_file,
+                source: e,
+            })
+        }
+    };
+    resolve(&flags, &env, &file, config_file, warnings)
+}
+
+/// Merge the layers by precedence and type the result.
+pub fn resolve(
+    flags: &Layer,
+    env: &Layer,
+    file: &Layer,
+    config_file: PathBuf,
+    warnings: Vec<String>,
+) -> Result<Config, ConfigError> {
+    let (flags, env, file) = (collapse(flags), collapse(env), collapse(file));
+    let get = |name: &'static str| -> Val {
+        flags
+            .get(name)
+            .or_else(|| env.get(name))
+            .or_else(|| file.get(name))
+            .cloned()
+            .unwrap_or_else(|| {
+                let def = flags::find(name).expect("known flag");
+                match def.kind {
+                    Kind::Bool => Val::Bool(false),
+                    Kind::Int => Val::Int(def.default.parse().unwrap_or(0)),
+                    Kind::Str => Val::Str(def.default.to_string()),
+                    Kind::List => Val::List(Vec::new()),
+                }
+            })
+    };
+    let s = |name| match get(name) {
+        Val::Str(s) => s,
+        _ => String::new(),
+    };
+    let b = |name| matches!(get(name), Val::Bool(true));
+    let list = |name| match get(name) {
+        Val::List(l) => l,
+        _ => Vec::new(),
+    };
+    let backend = s("backend");
+    if !NATIVE_BACKENDS.contains(&backend.as_str())
+        && !PLUGIN_ONLY_BACKENDS.contains(&backend.as_str())
+    {
+        // A vendor's backend plugin may carry any name; the plugin registry decides later.
+        if backend.is_empty() {
+            return Err(ConfigError::Invalid("Invalid backend: \"\"".into()));
+        }
+    }
+    let log_level = Level::parse(&s("log-level"))
+        .ok_or_else(|| ConfigError::Invalid(format!("not a valid level: {:?}", s("log-level"))))?;
+    let interval = match get("interval") {
+        Val::Int(n) if n >= 0 => n as u64,
+        Val::Int(n) => {
+            return Err(ConfigError::Invalid(format!(
+                "interval must not be negative: {n}"
+            )))
+        }
+        _ => 600,
+    };
+    let mut nodes = list("node");
+    if nodes.is_empty() {
+        nodes = default_nodes(&backend);
+    }
+    let opt_path = |name| Some(s(name)).filter(|p| !p.is_empty()).map(PathBuf::from);
+    let mut extra = HashMap::new();
+    for name in [
+        "app-id",
+        "auth-token",
+        "auth-type",
+        "path",
+        "role-id",
+        "secret-id",
+        "table",
+        "user-id",
+    ] {
+        extra.insert(name, get(name));
+    }
+    Ok(Config {
+        confdir: PathBuf::from(s("confdir")),
+        config_file,
+        nodes,
+        files: list("file"),
+        filter: s("filter"),
+        interval,
+        keep_stage_file: b("keep-stage-file"),
+        log_level,
+        noop: b("noop"),
+        onetime: b("onetime"),
+        prefix: s("prefix"),
+        scheme: s("scheme"),
+        separator: s("separator"),
+        sync_only: b("sync-only"),
+        watch: b("watch"),
+        basic_auth: b("basic-auth"),
+        username: s("username"),
+        password: s("password"),
+        client_ca_keys: s("client-ca-keys"),
+        client_cert: s("client-cert"),
+        client_key: s("client-key"),
+        client_insecure: b("client-insecure"),
+        srv_domain: s("srv-domain"),
+        srv_record: s("srv-record"),
+        plugin_dir: opt_path("plugin-dir"),
+        plugin_cache_dir: opt_path("plugin-cache-dir"),
+        extra,
+        warnings,
+        backend,
+    })
+}
+
+/// confd's default nodes per backend.
+fn default_nodes(backend: &str) -> Vec<String> {
+    let one = |s: &str| vec![s.to_string()];
+    match backend {
+        "etcd" => std::env::var("ETCDCTL_PEERS")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .map(|p| p.split(',').map(String::from).collect())
+            .unwrap_or_else(|| one("http://127.0.0.1:2379")),
+        "etcdv3" => one("127.0.0.1:2379"),
+        "redis" => one("127.0.0.1:6379"),
+        "consul" => one("127.0.0.1:8500"),
+        "zookeeper" => one("127.0.0.1:2181"),
+        "vault" => one("http://127.0.0.1:8200"),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(flags: &[(&'static str, Val)], env: &[(&str, &str)], file: &str) -> Config {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let env = parse_env(env).unwrap();
+        let (file, warnings) = parse_file(Path::new("confd.toml"), file).unwrap();
+        resolve(
+            &flags.to_vec(),
+            &env,
+            &file,
+            PathBuf::from("confd.toml"),
+            warnings,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn flags_beat_env_beat_file_beat_defaults() {
+        let c = cfg(
+            &[("interval", Val::Int(1))],
+            &[("CONFD_INTERVAL", "2"), ("CONFD_PREFIX", "/env")],
+            "interval = 3\nprefix = \"/file\"\nbackend = \"file\"\n",
+        );
+        assert_eq!(c.interval, 1);
+        assert_eq!(c.prefix, "/env");
+        assert_eq!(c.backend, "file");
+        assert_eq!(c.confdir, PathBuf::from("/etc/confd"));
+    }
+
+    #[test]
+    fn confd_key_spellings_are_accepted() {
+        let c = cfg(&[], &[], "log-level = \"debug\"\nsync-only = true\nclient_cakeys = \"/ca\"\nkeep_stage_file = true\nnodes = [\"a\", \"b\"]\n");
+        assert_eq!(c.log_level, Level::Debug);
+        assert!(c.sync_only && c.keep_stage_file);
+        assert_eq!(c.client_ca_keys, "/ca");
+        assert_eq!(c.nodes, vec!["a", "b"]);
+        let c = cfg(&[], &[], "log_level = \"warn\"\nsync_only = true\n");
+        assert_eq!(c.log_level, Level::Warn);
+        assert!(c.sync_only);
+    }
+
+    #[test]
+    fn unknown_keys_warn_with_file_and_line() {
+        let c = cfg(&[], &[], "backend = \"env\"\n\nbogus = 1\n");
+        assert_eq!(
+            c.warnings,
+            vec!["confd.toml:3: unknown key 'bogus' ignored"]
+        );
+    }
+
+    #[test]
+    fn type_errors_name_file_line_and_key() {
+        let e = parse_file(
+            Path::new("/etc/confd/confd.toml"),
+            "backend = \"env\"\ninterval = \"soon\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/etc/confd/confd.toml:2: key 'interval': expected an integer, found string"
+        );
+    }
+
+    #[test]
+    fn default_nodes_follow_confd() {
+        assert_eq!(
+            cfg(&[("backend", Val::Str("redis".into()))], &[], "").nodes,
+            vec!["127.0.0.1:6379"]
+        );
+        assert_eq!(
+            cfg(&[("backend", Val::Str("etcdv3".into()))], &[], "").nodes,
+            vec!["127.0.0.1:2379"]
+        );
+    }
+
+    #[test]
+    fn env_lists_split_on_commas() {
+        let c = cfg(
+            &[],
+            &[("CONFD_NODE", "a:1, b:2"), ("CONFD_BACKEND", "redis")],
+            "",
+        );
+        assert_eq!(c.nodes, vec!["a:1", "b:2"]);
+    }
+}

@@ -1,0 +1,420 @@
+//! Scheduling: `-onetime`, the interval daemon and the watch daemon, and signals.
+//!
+//! The daemon only decides *when* a resource passes through the pipe (see `process`). SIGINT
+//! and SIGTERM let passes in flight finish (their stage files are removed by sync) and then
+//! exit; SIGHUP reloads confd.toml, conf.d, templates and plugins without a restart.
+
+use crate::backend::{self, Backend};
+use crate::config::{self, Config};
+use crate::plugin::{self, Plugins};
+use crate::process::{pass, PassError};
+use crate::resource::{self, Defaults, Resource};
+use crate::sync::SyncOptions;
+use crate::{debug, error, fatal, info, warn};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Everything loaded for one configuration generation (replaced whole on SIGHUP).
+pub struct Generation {
+    /// The configuration.
+    pub config: Config,
+    /// The backend.
+    pub backend: Arc<dyn Backend>,
+    /// The plugins.
+    pub plugins: Arc<Plugins>,
+}
+
+/// Resources loaded for a pass, and the ones that cannot run (with why).
+pub struct ResourceSet {
+    /// Good resources.
+    pub resources: Vec<Arc<Resource>>,
+    /// `(file, error)` for each resource that cannot run.
+    pub failures: Vec<(String, String)>,
+}
+
+/// What the process should be doing, as set by signals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Run,
+    Stop,
+    Reload,
+}
+
+fn sync_options(c: &Config) -> SyncOptions {
+    SyncOptions {
+        noop: c.noop,
+        sync_only: c.sync_only,
+        keep_stage_file: c.keep_stage_file,
+    }
+}
+
+/// Connect the backend and load plugins for `config`.
+pub async fn build(config: Config) -> Result<Generation, String> {
+    info!("Backend set to {}", config.backend);
+    info!("Starting confd");
+    let backend = backend::connect(&config).await.map_err(|e| e.to_string())?;
+    info!("Backend source(s) set to {}", backend.sources());
+    let cache_dir = config
+        .plugin_cache_dir
+        .clone()
+        .or_else(plugin::cache::default_dir);
+    let plugin_dir = config.plugin_dir.clone();
+    let plugins = tokio::task::spawn_blocking(move || {
+        Plugins::load(&plugin::LoadOptions {
+            plugin_dir: plugin_dir.as_deref(),
+            cache_dir: cache_dir.as_deref(),
+            limits: plugin::Limits::default(),
+        })
+    })
+    .await
+    .map_err(|e| format!("loading plugins: {e}"))?;
+    for p in &plugins.loaded {
+        debug!(
+            "Loaded renderer plugin {} from {} ({:?})",
+            p.name, p.source, p.origin
+        );
+    }
+    for r in &plugins.refused {
+        error!("Plugin refused: {r}");
+    }
+    Ok(Generation {
+        config,
+        backend: Arc::from(backend),
+        plugins: Arc::new(plugins),
+    })
+}
+
+/// Load `conf.d` and check every template parses. `Ok(None)`: the confdir does not exist
+/// (confd warns and does nothing).
+pub async fn load_resources(g: &Generation) -> Result<Option<ResourceSet>, String> {
+    let c = &g.config;
+    debug!(
+        "Loading template resources from confdir {}",
+        c.confdir.display()
+    );
+    if !c.confdir.exists() {
+        warn!(
+            "Cannot load template resources: confdir '{}' does not exist",
+            c.confdir.display()
+        );
+        return Ok(None);
+    }
+    let conf_d = c.confdir.join("conf.d");
+    let defaults = Defaults {
+        prefix: c.prefix.clone(),
+        template_dir: c.confdir.join("templates"),
+    };
+    let loaded = resource::load_dir(&conf_d, &defaults)
+        .map_err(|e| format!("stat {}: {e}", conf_d.display()))?;
+    for w in &loaded.warnings {
+        warn!("{w}");
+    }
+    let mut set = ResourceSet {
+        resources: Vec::new(),
+        failures: Vec::new(),
+    };
+    for e in loaded.errors {
+        set.failures
+            .push((e.path().display().to_string(), e.to_string()));
+    }
+    if loaded.resources.is_empty() && set.failures.is_empty() {
+        warn!("Found no templates");
+    }
+    let plugins = g.plugins.clone();
+    let checked = tokio::task::spawn_blocking(move || {
+        loaded
+            .resources
+            .into_iter()
+            .map(|r| {
+                debug!("Found template: {}", r.toml_path.display());
+                let check = plugins.renderer(&r.renderer).and_then(|rd| {
+                    rd.check(&r.template_name(), &r.template_text)
+                        .map_err(|e| e.to_string())
+                });
+                (r, check)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    for (r, check) in checked {
+        match check {
+            Ok(()) => set.resources.push(Arc::new(r)),
+            Err(e) => set.failures.push((
+                r.toml_path.display().to_string(),
+                format!("Unable to process template {}, {e}", r.src.display()),
+            )),
+        }
+    }
+    Ok(Some(set))
+}
+
+fn log_failure(resource: &Resource, e: &PassError) {
+    error!("{}: {e}", resource.toml_path.display());
+}
+
+/// One pass over every resource (stopping early if asked); returns the files that failed.
+async fn pass_all(
+    g: &Generation,
+    set: &ResourceSet,
+    phase: Option<&watch::Receiver<Phase>>,
+) -> Vec<String> {
+    let mut failed = Vec::new();
+    for (file, e) in &set.failures {
+        error!("{e}");
+        failed.push(file.clone());
+    }
+    for r in &set.resources {
+        if phase.is_some_and(|p| *p.borrow() != Phase::Run) {
+            break;
+        }
+        if let Err(e) = pass(
+            r.clone(),
+            g.backend.as_ref(),
+            g.plugins.clone(),
+            sync_options(&g.config),
+        )
+        .await
+        {
+            log_failure(r, &e);
+            failed.push(r.toml_path.display().to_string());
+        }
+    }
+    failed
+}
+
+/// Run with `config` until done (onetime) or stopped; returns the exit code. `reload` reads
+/// the configuration again on SIGHUP.
+pub async fn run(
+    config: Config,
+    reload: impl Fn() -> Result<Config, config::ConfigError>,
+) -> ExitCode {
+    let onetime = config.onetime;
+    let mut generation = match build(config).await {
+        Ok(g) => g,
+        Err(e) => {
+            fatal!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    if onetime {
+        return run_once(&generation).await;
+    }
+    let (tx, rx) = watch::channel(Phase::Run);
+    spawn_signal_listener(tx.clone());
+    loop {
+        let code = if generation.config.watch {
+            watch_until_signal(&generation, rx.clone()).await
+        } else {
+            interval_until_signal(&generation, rx.clone()).await
+        };
+        if let Some(code) = code {
+            return code;
+        }
+        // SIGHUP: reload configuration, backend and plugins; keep the old generation on error.
+        info!("Captured hangup. Reloading configuration, template resources and plugins");
+        match reload() {
+            Ok(c) => match build(c).await {
+                Ok(g) => generation = g,
+                Err(e) => error!("Reload failed, keeping the previous configuration: {e}"),
+            },
+            Err(e) => error!("Reload failed, keeping the previous configuration: {e}"),
+        }
+        // A stop that arrived during the reload wins.
+        tx.send_if_modified(|p| {
+            if *p == Phase::Reload {
+                *p = Phase::Run;
+                true
+            } else {
+                false
+            }
+        });
+        if *rx.borrow() == Phase::Stop {
+            return ExitCode::SUCCESS;
+        }
+    }
+}
+
+/// `-onetime`: one pass; exit 1 naming every failed resource.
+async fn run_once(g: &Generation) -> ExitCode {
+    let set = match load_resources(g).await {
+        Ok(Some(set)) => set,
+        Ok(None) => return ExitCode::SUCCESS,
+        Err(e) => {
+            fatal!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let total = set.resources.len() + set.failures.len();
+    let failed = pass_all(g, &set, None).await;
+    if failed.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    fatal!(
+        "{} of {total} template resources failed: {}",
+        failed.len(),
+        failed.join(", ")
+    );
+    ExitCode::from(1)
+}
+
+fn spawn_signal_listener(tx: watch::Sender<Phase>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    tokio::spawn(async move {
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            error!("cannot install signal handlers");
+            return;
+        };
+        loop {
+            let name = tokio::select! {
+                _ = int.recv() => "interrupt",
+                _ = term.recv() => "terminated",
+                _ = hup.recv() => "hangup",
+            };
+            if name == "hangup" {
+                tx.send_if_modified(|p| {
+                    if *p == Phase::Run {
+                        *p = Phase::Reload;
+                        true
+                    } else {
+                        false
+                    }
+                });
+            } else {
+                info!("Captured {name}. Exiting...");
+                tx.send_replace(Phase::Stop);
+            }
+        }
+    });
+}
+
+fn verdict(phase: Phase) -> Option<Option<ExitCode>> {
+    match phase {
+        Phase::Run => None,
+        Phase::Stop => Some(Some(ExitCode::SUCCESS)),
+        Phase::Reload => Some(None),
+    }
+}
+
+/// Interval mode: re-read conf.d and pass every resource, then sleep `interval` seconds.
+/// Returns `Some(exit code)` to stop, `None` to reload.
+async fn interval_until_signal(
+    g: &Generation,
+    mut phase: watch::Receiver<Phase>,
+) -> Option<ExitCode> {
+    loop {
+        match load_resources(g).await {
+            Ok(Some(set)) => {
+                pass_all(g, &set, Some(&phase)).await;
+            }
+            Ok(None) => {}
+            Err(e) => error!("{e}"),
+        }
+        if let Some(v) = verdict(*phase.borrow_and_update()) {
+            return v;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(g.config.interval)) => {}
+            _ = phase.changed() => {}
+        }
+        if let Some(v) = verdict(*phase.borrow_and_update()) {
+            return v;
+        }
+    }
+}
+
+/// Watch mode: one task per resource, each waiting on the backend and passing its resource on
+/// every change; a failed fetch or pass is retried with backoff instead of waiting for the next
+/// change. With a non-zero interval, the interval also triggers passes (reconciliation).
+async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -> Option<ExitCode> {
+    let set = match load_resources(g).await {
+        Ok(Some(set)) => set,
+        Ok(None) => ResourceSet {
+            resources: Vec::new(),
+            failures: Vec::new(),
+        },
+        Err(e) => {
+            fatal!("{e}");
+            return Some(ExitCode::from(1));
+        }
+    };
+    for (_, e) in &set.failures {
+        error!("{e}");
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for r in set.resources {
+        let backend = g.backend.clone();
+        let plugins = g.plugins.clone();
+        let opts = sync_options(&g.config);
+        let interval = Duration::from_secs(g.config.interval);
+        let mut phase = phase.clone();
+        tasks.spawn(async move {
+            let mut last = 0u64;
+            let mut backoff = Duration::from_millis(250);
+            loop {
+                let wait = async {
+                    if last == 0 || interval.is_zero() {
+                        backend.watch(&r.prefix, &r.prefixed_keys, last).await
+                    } else {
+                        tokio::time::timeout(
+                            interval,
+                            backend.watch(&r.prefix, &r.prefixed_keys, last),
+                        )
+                        .await
+                        .unwrap_or(Ok(last))
+                    }
+                };
+                let waited = tokio::select! {
+                    w = wait => w,
+                    _ = phase.changed() => return,
+                };
+                if *phase.borrow() != Phase::Run {
+                    return;
+                }
+                // A pass is never cancelled half-way: it runs to the end before the next check.
+                let failed = match waited {
+                    Ok(rev) => match pass(r.clone(), backend.as_ref(), plugins.clone(), opts).await
+                    {
+                        Ok(_) => {
+                            last = rev.max(1);
+                            false
+                        }
+                        Err(e) => {
+                            log_failure(&r, &e);
+                            true
+                        }
+                    },
+                    Err(e) => {
+                        error!("Watch error: {e}");
+                        true
+                    }
+                };
+                if failed {
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = phase.changed() => return,
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                } else {
+                    backoff = Duration::from_millis(250);
+                }
+            }
+        });
+    }
+    loop {
+        if phase.changed().await.is_err() {
+            return Some(ExitCode::SUCCESS);
+        }
+        if let Some(v) = verdict(*phase.borrow_and_update()) {
+            // Let passes in flight finish; tasks return at their next check.
+            while tasks.join_next().await.is_some() {}
+            return v;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! confd's log lines, on stderr: `<RFC3339 time> <host> <argv0>[<pid>]: LEVEL message`.
+//!
+//! Scripts grep confd's logs for these exact texts, so the format and the message wording
+//! (see each call site) follow confd. Messages are written verbatim: unlike confd, a `%` in a
+//! path or command output is never interpreted as a format directive.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::OnceLock;
+
+/// Severity, in confd's (logrus) order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// `DEBUG`
+    Debug = 0,
+    /// `INFO`
+    Info = 1,
+    /// `WARNING`
+    Warn = 2,
+    /// `ERROR`
+    Error = 3,
+    /// `FATAL`
+    Fatal = 4,
+}
+
+impl Level {
+    fn label(self) -> &'static str {
+        match self {
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARNING",
+            Level::Error => "ERROR",
+            Level::Fatal => "FATAL",
+        }
+    }
+
+    /// Parse a `-log-level` value as logrus does (`panic`/`fatal` log only fatal lines,
+    /// `trace` is debug).
+    pub fn parse(s: &str) -> Option<Level> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "trace" | "debug" => Level::Debug,
+            "" | "info" => Level::Info,
+            "warn" | "warning" => Level::Warn,
+            "error" => Level::Error,
+            "fatal" | "panic" => Level::Fatal,
+            _ => return None,
+        })
+    }
+}
+
+static LEVEL: AtomicU8 = AtomicU8::new(Level::Info as u8);
+static PREFIX: OnceLock<String> = OnceLock::new();
+
+/// Set the lowest level that is printed.
+pub fn set_level(level: Level) {
+    LEVEL.store(level as u8, Ordering::Relaxed);
+}
+
+/// Whether `level` is printed now (to skip building expensive debug messages).
+pub fn enabled(level: Level) -> bool {
+    level as u8 >= LEVEL.load(Ordering::Relaxed)
+}
+
+fn prefix() -> &'static str {
+    PREFIX.get_or_init(|| {
+        let host = nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| "localhost".into());
+        // confd prints argv[0] verbatim (a full path if it was invoked with one).
+        let argv0 = std::env::args().next().unwrap_or_else(|| "wconfd".into());
+        format!("{host} {argv0}[{}]", std::process::id())
+    })
+}
+
+/// Write one line if `level` is enabled.
+pub fn log(level: Level, msg: &str) {
+    if !enabled(level) {
+        return;
+    }
+    let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let line = format!("{now} {}: {} {msg}\n", prefix(), level.label());
+    // One write call per line keeps lines whole when resources log concurrently.
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// Log at DEBUG.
+#[macro_export]
+macro_rules! debug {
+    ($($arg:tt)*) => {
+        if $crate::log::enabled($crate::log::Level::Debug) {
+            $crate::log::log($crate::log::Level::Debug, &format!($($arg)*))
+        }
+    };
+}
+
+/// Log at INFO.
+#[macro_export]
+macro_rules! info {
+    ($($arg:tt)*) => { $crate::log::log($crate::log::Level::Info, &format!($($arg)*)) };
+}
+
+/// Log at WARNING.
+#[macro_export]
+macro_rules! warn {
+    ($($arg:tt)*) => { $crate::log::log($crate::log::Level::Warn, &format!($($arg)*)) };
+}
+
+/// Log at ERROR.
+#[macro_export]
+macro_rules! error {
+    ($($arg:tt)*) => { $crate::log::log($crate::log::Level::Error, &format!($($arg)*)) };
+}
+
+/// Log at FATAL (the caller exits).
+#[macro_export]
+macro_rules! fatal {
+    ($($arg:tt)*) => { $crate::log::log($crate::log::Level::Fatal, &format!($($arg)*)) };
+}
+
+/// Go's `%q` of a string (`strconv.Quote`), for command output lines as confd prints them.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_parse_like_logrus() {
+        assert_eq!(Level::parse("warning"), Some(Level::Warn));
+        assert_eq!(Level::parse("DEBUG"), Some(Level::Debug));
+        assert_eq!(Level::parse("loud"), None);
+    }
+
+    #[test]
+    fn quote_matches_go() {
+        assert_eq!(go_quote("a\"b\n\x01"), "\"a\\\"b\\n\\x01\"");
+    }
+}

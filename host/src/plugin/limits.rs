@@ -1,0 +1,75 @@
+//! Limits and grants for plugin instances: what a plugin may use and how much.
+//!
+//! Every limit bounds something a plugin (guest) controls. Grants default to confd's
+//! behaviour for the built-in renderer (templates may read the environment, test files and
+//! resolve names); a tenant's or vendor's plugin can be given less.
+
+use std::time::Duration;
+
+/// Resource limits for one plugin instance.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Linear memory cap. A render of 20,000 keys uses a few MiB; 256 MiB leaves room for
+    /// unusual templates and stops a runaway guest long before it hurts the host.
+    pub memory_bytes: usize,
+    /// Wall-clock budget for one call (compile or render), enforced by epoch interruption.
+    pub call_timeout: Duration,
+    /// Parsed templates kept in one instance before it is recycled (templates change on
+    /// SIGHUP and interval passes; old handles would otherwise accumulate).
+    pub max_templates: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 256 << 20,
+            call_timeout: Duration::from_secs(10),
+            max_templates: 1024,
+        }
+    }
+}
+
+/// How often the epoch advances; the call deadline is counted in these ticks.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Which environment variables a plugin may read through `getenv`.
+#[derive(Clone, Debug)]
+pub enum EnvGrant {
+    /// All of the process environment (confd's `getenv`).
+    All,
+    /// Only these names.
+    Only(Vec<String>),
+    /// None.
+    Nothing,
+}
+
+/// What a plugin may ask of the outside world through the host interface.
+#[derive(Clone, Debug)]
+pub struct Grants {
+    /// `getenv`.
+    pub env: EnvGrant,
+    /// `fileExists`.
+    pub file_exists: bool,
+    /// `lookupIP`, `lookupSRV`.
+    pub dns: bool,
+}
+
+impl Grants {
+    /// confd's behaviour: everything a confd template could see.
+    pub fn confd_compatible() -> Self {
+        Grants {
+            env: EnvGrant::All,
+            file_exists: true,
+            dns: true,
+        }
+    }
+
+    /// Nothing at all.
+    pub fn none() -> Self {
+        Grants {
+            env: EnvGrant::Nothing,
+            file_exists: false,
+            dns: false,
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Plugin manifests: a small TOML file beside each `.wasm` naming the plugin, its kind, the
+//! WIT version it was built against and the sha256 of its code.
+//!
+//! ```toml
+//! name = "gotemplate"
+//! kind = "renderer"
+//! wit = "wconfd:plugin@0.1.0"
+//! wasm = "gotemplate.wasm"   # default: the manifest's name with .wasm
+//! sha256 = "4f9c..."
+//! ```
+
+use super::bindings::WIT_VERSION;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// What a plugin provides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A template engine (`renderer` world).
+    Renderer,
+    /// A key/value backend (`backend` world; a later WIT version).
+    Backend,
+    /// Template helper functions (`helpers` world; a later WIT version).
+    Helpers,
+}
+
+/// A parsed, verified manifest.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    /// Plugin name (resources select renderers by it).
+    pub name: String,
+    /// What it provides.
+    pub kind: Kind,
+    /// The `.wasm` file.
+    pub wasm_path: PathBuf,
+    /// Its code, already checked against `sha256`.
+    pub wasm: Vec<u8>,
+}
+
+/// Why a plugin was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// The manifest or the `.wasm` could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The manifest is not valid.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The manifest.
+        path: PathBuf,
+        /// What is wrong (with the key).
+        message: String,
+    },
+    /// Built against a WIT version this host does not implement.
+    #[error("{path}: plugin {name:?} was built for {found}, this wconfd implements {WIT_VERSION}")]
+    Version {
+        /// The manifest.
+        path: PathBuf,
+        /// The plugin.
+        name: String,
+        /// The version it names.
+        found: String,
+    },
+    /// The code does not match the manifest's hash.
+    #[error("{path}: plugin {name:?}: sha256 of {wasm} is {actual}, the manifest says {expected}")]
+    Hash {
+        /// The manifest.
+        path: PathBuf,
+        /// The plugin.
+        name: String,
+        /// The `.wasm`.
+        wasm: String,
+        /// What the manifest says.
+        expected: String,
+        /// What the file hashes to.
+        actual: String,
+    },
+}
+
+/// Hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The manifest text for `wasm` (what `wconfd plugin manifest` prints).
+pub fn render_manifest(name: &str, kind: &str, wasm_file: &str, wasm: &[u8]) -> String {
+    format!(
+        "name = {name:?}\nkind = {kind:?}\nwit = {WIT_VERSION:?}\nwasm = {wasm_file:?}\nsha256 = {:?}\n",
+        sha256_hex(wasm)
+    )
+}
+
+/// Read and verify the manifest at `path` (and the `.wasm` it names).
+pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ManifestError::Read {
+        path: path.into(),
+        source: e,
+    })?;
+    let invalid = |message: String| ManifestError::Invalid {
+        path: path.into(),
+        message,
+    };
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| invalid(e.message().trim().to_string()))?;
+    let field = |key: &str| -> Result<Option<String>, ManifestError> {
+        match table.get(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(s.clone())),
+            Some(v) => Err(invalid(format!(
+                "key '{key}': expected a string, found {}",
+                v.type_str()
+            ))),
+        }
+    };
+    let required = |key: &str| field(key)?.ok_or_else(|| invalid(format!("missing key '{key}'")));
+    let name = required("name")?;
+    let kind = match required("kind")?.as_str() {
+        "renderer" => Kind::Renderer,
+        "backend" => Kind::Backend,
+        "helpers" => Kind::Helpers,
+        other => {
+            return Err(invalid(format!(
+                "key 'kind': unknown kind {other:?} (renderer, backend, helpers)"
+            )))
+        }
+    };
+    let wit = required("wit")?;
+    if wit != WIT_VERSION {
+        return Err(ManifestError::Version {
+            path: path.into(),
+            name,
+            found: wit,
+        });
+    }
+    let expected = required("sha256")?.to_ascii_lowercase();
+    let wasm_file = match field("wasm")? {
+        Some(w) => w,
+        None => format!(
+            "{}.wasm",
+            path.file_stem().unwrap_or_default().to_string_lossy()
+        ),
+    };
+    let wasm_path = path.parent().unwrap_or(Path::new(".")).join(&wasm_file);
+    let wasm = std::fs::read(&wasm_path).map_err(|e| ManifestError::Read {
+        path: wasm_path.clone(),
+        source: e,
+    })?;
+    let actual = sha256_hex(&wasm);
+    if actual != expected {
+        return Err(ManifestError::Hash {
+            path: path.into(),
+            name,
+            wasm: wasm_file,
+            expected,
+            actual,
+        });
+    }
+    Ok(Manifest {
+        name,
+        kind,
+        wasm_path,
+        wasm,
+    })
+}

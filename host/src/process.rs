@@ -1,0 +1,86 @@
+//! One pass of one resource through the pipe: fetch its keys from the backend, render its
+//! template in the renderer plugin, and hand the bytes to sync.
+//!
+//! Data flows one way: the renderer never calls the backend, sync never knows how the bytes
+//! were made.
+
+use crate::backend::{Backend, BackendError};
+use crate::debug;
+use crate::plugin::{Plugins, RenderError};
+use crate::resource::{relative_key, Resource};
+use crate::sync::{sync, Outcome, SyncError, SyncOptions};
+use std::sync::Arc;
+
+/// Why a resource's pass failed. Every variant's text names what failed and why.
+#[derive(Debug, thiserror::Error)]
+pub enum PassError {
+    /// The backend could not be read.
+    #[error("{0}")]
+    Backend(#[from] BackendError),
+    /// The template could not be rendered.
+    #[error("{0}")]
+    Render(RenderError),
+    /// The renderer is unavailable (refused plugin, no such plugin).
+    #[error("{0}")]
+    Renderer(String),
+    /// The destination could not be synced.
+    #[error("{0}")]
+    Sync(#[from] SyncError),
+    /// A worker thread failed (should not happen; reported rather than panicking).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Render `resource` against `kv` (absolute backend keys) with its renderer.
+pub fn render(
+    resource: &Resource,
+    plugins: &Plugins,
+    kv: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<u8>, PassError> {
+    let renderer = plugins
+        .renderer(&resource.renderer)
+        .map_err(PassError::Renderer)?;
+    let kvs: Vec<(String, String)> = kv
+        .iter()
+        .map(|(k, v)| (relative_key(&resource.prefix, k), v.clone()))
+        .collect();
+    debug!("Using source template {}", resource.src.display());
+    debug!("Compiling source template {}", resource.src.display());
+    renderer
+        .render(&resource.template_name(), &resource.template_text, &kvs)
+        .map_err(|e| match e {
+            RenderError::Parse { message } => PassError::Render(RenderError::Parse {
+                message: format!(
+                    "Unable to process template {}, {message}",
+                    resource.src.display()
+                ),
+            }),
+            other => PassError::Render(other),
+        })
+}
+
+/// One full pass: fetch, render, sync.
+pub async fn pass(
+    resource: Arc<Resource>,
+    backend: &dyn Backend,
+    plugins: Arc<Plugins>,
+    opts: SyncOptions,
+) -> Result<Outcome, PassError> {
+    debug!("Retrieving keys from store");
+    debug!("Key prefix set to {}", resource.prefix);
+    let snapshot = backend.get_values(&resource.prefixed_keys).await?;
+    if crate::log::enabled(crate::log::Level::Debug) {
+        let pairs: Vec<String> = snapshot
+            .kv
+            .iter()
+            .map(|(k, v)| format!("{k}:{v}"))
+            .collect();
+        debug!("Got the following map from store: map[{}]", pairs.join(" "));
+    }
+    tokio::task::spawn_blocking(move || {
+        let bytes = render(&resource, &plugins, &snapshot.kv)?;
+        Ok(sync(&resource, &bytes, opts)?)
+    })
+    .await
+    .map_err(|e| PassError::Internal(e.to_string()))?
+}

@@ -1,0 +1,416 @@
+//! Sync: the only code that writes destinations.
+//!
+//! As confd: render into a stage file beside the destination, compare md5, uid, gid and mode,
+//! and on a difference run `check_cmd` against the stage file, replace the destination by an
+//! atomic rename (falling back to an in-place write only when rename fails with EBUSY on a
+//! bind-mounted file), then run `reload_cmd`. Made safe: the stage file is fsynced before the
+//! rename and the directory after it, a failed check leaves the destination untouched, and the
+//! stage file is removed on every path unless it is to be kept.
+
+use crate::resource::{expand_command, Resource};
+use crate::{debug, error, info, warn};
+use std::fs::{File, Permissions};
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// How sync may act (from `-noop`, `-sync-only`, `-keep-stage-file`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SyncOptions {
+    /// Compare only; show a diff; never write or run commands.
+    pub noop: bool,
+    /// Write without running `check_cmd`/`reload_cmd`.
+    pub sync_only: bool,
+    /// Keep the stage file after the pass.
+    pub keep_stage_file: bool,
+}
+
+/// What a pass did to the destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Already identical.
+    InSync,
+    /// Replaced (and reloaded unless sync-only).
+    Updated,
+    /// Differs, but noop mode left it alone.
+    WouldChange,
+}
+
+/// Why sync failed. The destination is untouched unless the variant says otherwise.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyncError {
+    /// Staging failed (the destination directory is missing or not writable...).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// `check_cmd` rejected the staged file.
+    #[error("Config check failed: {status}{output}")]
+    Check {
+        /// Exit status text (`exit status 1`).
+        status: String,
+        /// The command's output, if any (prefixed with a newline).
+        output: String,
+    },
+    /// `reload_cmd` failed. The destination **was** updated.
+    #[error("reload command failed: {status}{output}")]
+    Reload {
+        /// Exit status text.
+        status: String,
+        /// The command's output.
+        output: String,
+    },
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> SyncError {
+    let context = context.into();
+    move |source| SyncError::Io { context, source }
+}
+
+/// A stage file that removes itself unless kept or renamed away.
+struct Stage {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Create the stage file `.<base><digits>` in the destination's directory (confd's naming).
+fn create_stage(dest: &Path) -> Result<(Stage, File), SyncError> {
+    let dir = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // confd names stage files `.<base>` + decimal digits, which clean-up scripts match on;
+    // pick the digits here and create the file exclusively.
+    for attempt in 0..100u32 {
+        let n = nanos_seed().wrapping_add(attempt as u64 * 7_919) % 10_000_000_000;
+        let path = dir.join(format!(".{base}{n}"));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(f) => return Ok((Stage { path, armed: true }, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(format!("cannot create stage file in {}", dir.display()))(e)),
+        }
+    }
+    Err(SyncError::Io {
+        context: format!("cannot create stage file in {}", dir.display()),
+        source: std::io::Error::other("too many name collisions"),
+    })
+}
+
+fn nanos_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+        ^ (std::process::id() as u64) << 32
+}
+
+/// Run `cmd` with `/bin/sh -c`, capturing combined output, logging as confd does.
+fn run_command(cmd: &str) -> Result<(), (String, String)> {
+    debug!("Running {cmd}");
+    let out = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!("exec 2>&1; {cmd}"))
+        .stdin(std::process::Stdio::null())
+        .output();
+    match out {
+        Ok(o) => {
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            if o.status.success() {
+                debug!("{}", crate::log::go_quote(&text));
+                Ok(())
+            } else {
+                error!("{}", crate::log::go_quote(&text));
+                let status = match o.status.code() {
+                    Some(c) => format!("exit status {c}"),
+                    None => "terminated by a signal".to_string(),
+                };
+                Err((status, text))
+            }
+        }
+        Err(e) => Err((format!("cannot run /bin/sh: {e}"), String::new())),
+    }
+}
+
+fn with_output(text: &str) -> String {
+    let t = text.trim_end();
+    if t.is_empty() {
+        String::new()
+    } else {
+        format!("\n{t}")
+    }
+}
+
+/// The effective mode: the resource's, else the destination's current one, else 0644.
+fn target_mode(resource: &Resource) -> u32 {
+    resource.mode.unwrap_or_else(|| {
+        std::fs::metadata(&resource.dest)
+            .map(|m| m.mode() & 0o7777)
+            .unwrap_or(0o644)
+    })
+}
+
+/// Bring `resource.dest` in line with `content`.
+pub fn sync(resource: &Resource, content: &[u8], opts: SyncOptions) -> Result<Outcome, SyncError> {
+    let dest = &resource.dest;
+    let mode = target_mode(resource);
+    let uid = resource
+        .uid
+        .unwrap_or_else(|| nix::unistd::geteuid().as_raw());
+    let gid = resource
+        .gid
+        .unwrap_or_else(|| nix::unistd::getegid().as_raw());
+
+    let (mut stage, mut file) = create_stage(dest)?;
+    file.write_all(content).map_err(io(format!(
+        "cannot write stage file {}",
+        stage.path.display()
+    )))?;
+    file.sync_all().map_err(io(format!(
+        "cannot fsync stage file {}",
+        stage.path.display()
+    )))?;
+    drop(file);
+    std::fs::set_permissions(&stage.path, Permissions::from_mode(mode))
+        .map_err(io(format!("cannot chmod {}", stage.path.display())))?;
+    // confd ignores chown errors (an unprivileged run cannot give files away).
+    if let Err(e) = std::os::unix::fs::chown(&stage.path, Some(uid), Some(gid)) {
+        debug!("cannot chown {} to {uid}:{gid}: {e}", stage.path.display());
+    }
+
+    debug!("Comparing candidate config to {}", dest.display());
+    let changed = differs(&stage.path, dest, content);
+
+    if opts.noop {
+        warn!("Noop mode enabled. {} will not be modified", dest.display());
+        if changed {
+            print_diff(dest, content);
+        }
+        return Ok(if changed {
+            Outcome::WouldChange
+        } else {
+            Outcome::InSync
+        });
+    }
+
+    if !changed {
+        debug!("Target config {} in sync", dest.display());
+        keep_or_remove(&mut stage, opts);
+        return Ok(Outcome::InSync);
+    }
+
+    info!("Target config {} out of sync", dest.display());
+    if !opts.sync_only {
+        if let Some(check) = &resource.check_cmd {
+            let cmd = expand_command(check, &stage.path, dest);
+            if let Err((status, output)) = run_command(&cmd) {
+                return Err(SyncError::Check {
+                    status,
+                    output: with_output(&output),
+                });
+            }
+        }
+    }
+    debug!("Overwriting target config {}", dest.display());
+    if opts.keep_stage_file {
+        // confd "keeps" a stage file that the rename has just consumed; keep a real copy.
+        let kept = stage.path.with_file_name(format!(
+            "{}.kept",
+            stage.path.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        if std::fs::copy(&stage.path, &kept).is_ok() {
+            info!("Keeping staged file: {}", kept.display());
+        }
+    }
+    replace(&stage.path, dest, uid, gid)?;
+    stage.armed = false;
+    if !opts.sync_only {
+        if let Some(reload) = &resource.reload_cmd {
+            let cmd = expand_command(reload, &stage.path, dest);
+            if let Err((status, output)) = run_command(&cmd) {
+                return Err(SyncError::Reload {
+                    status,
+                    output: with_output(&output),
+                });
+            }
+        }
+    }
+    info!("Target config {} has been updated", dest.display());
+    Ok(Outcome::Updated)
+}
+
+fn keep_or_remove(stage: &mut Stage, opts: SyncOptions) {
+    if opts.keep_stage_file {
+        info!("Keeping staged file: {}", stage.path.display());
+        stage.armed = false;
+    }
+}
+
+/// confd's comparison: any of uid, gid, mode or md5 differs (each difference logged).
+fn differs(stage: &Path, dest: &Path, content: &[u8]) -> bool {
+    let d = match std::fs::metadata(dest) {
+        Ok(m) => m,
+        Err(_) => return true,
+    };
+    let s = match std::fs::metadata(stage) {
+        Ok(m) => m,
+        Err(e) => {
+            error!("{e}");
+            return true;
+        }
+    };
+    let mut changed = false;
+    if d.uid() != s.uid() {
+        info!(
+            "{} has UID {} should be {}",
+            dest.display(),
+            d.uid(),
+            s.uid()
+        );
+        changed = true;
+    }
+    if d.gid() != s.gid() {
+        info!(
+            "{} has GID {} should be {}",
+            dest.display(),
+            d.gid(),
+            s.gid()
+        );
+        changed = true;
+    }
+    if d.mode() != s.mode() {
+        info!(
+            "{} has mode {} should be {}",
+            dest.display(),
+            go_file_mode(d.mode()),
+            go_file_mode(s.mode())
+        );
+        changed = true;
+    }
+    let dest_sum = match std::fs::read(dest) {
+        Ok(bytes) => format!("{:x}", md5::compute(&bytes)),
+        Err(e) => {
+            error!("{e}");
+            return true;
+        }
+    };
+    let stage_sum = format!("{:x}", md5::compute(content));
+    if dest_sum != stage_sum {
+        info!(
+            "{} has md5sum {dest_sum} should be {stage_sum}",
+            dest.display()
+        );
+        changed = true;
+    }
+    changed
+}
+
+/// Go's `os.FileMode.String()` for regular files: `-rw-r--r--` (with setuid etc. as letters).
+fn go_file_mode(mode: u32) -> String {
+    let mut s = String::new();
+    if mode & 0o4000 != 0 {
+        s.push('u');
+    }
+    if mode & 0o2000 != 0 {
+        s.push('g');
+    }
+    if mode & 0o1000 != 0 {
+        s.push('t');
+    }
+    if s.is_empty() {
+        s.push('-');
+    }
+    for (i, c) in "rwxrwxrwx".chars().enumerate() {
+        s.push(if mode & (1 << (8 - i)) != 0 { c } else { '-' });
+    }
+    s
+}
+
+/// Atomically replace `dest` with `stage` (fsyncing the directory), or write in place when
+/// `dest` is a bind mount that cannot be renamed over (EBUSY).
+fn replace(stage: &Path, dest: &Path, uid: u32, gid: u32) -> Result<(), SyncError> {
+    match std::fs::rename(stage, dest) {
+        Ok(()) => {
+            if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+                if let Ok(d) = File::open(dir) {
+                    let _ = d.sync_all();
+                }
+            }
+            Ok(())
+        }
+        Err(e) if e.raw_os_error() == Some(nix::libc::EBUSY) => {
+            debug!("Rename failed - target is likely a mount. Trying to write instead");
+            let content =
+                std::fs::read(stage).map_err(io(format!("cannot read {}", stage.display())))?;
+            let mode = std::fs::metadata(stage)
+                .map(|m| m.mode() & 0o7777)
+                .unwrap_or(0o644);
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(dest)
+                .map_err(io(format!("cannot write {}", dest.display())))?;
+            f.write_all(&content)
+                .map_err(io(format!("cannot write {}", dest.display())))?;
+            f.sync_all()
+                .map_err(io(format!("cannot fsync {}", dest.display())))?;
+            let _ = std::fs::set_permissions(dest, Permissions::from_mode(mode));
+            let _ = std::os::unix::fs::chown(dest, Some(uid), Some(gid));
+            let _ = std::fs::remove_file(stage);
+            Ok(())
+        }
+        Err(e) => Err(io(format!(
+            "cannot rename {} to {}",
+            stage.display(),
+            dest.display()
+        ))(e)),
+    }
+}
+
+/// `-noop`: show what would change as a unified diff on stdout.
+fn print_diff(dest: &Path, content: &[u8]) {
+    let old = std::fs::read(dest).unwrap_or_default();
+    let old = String::from_utf8_lossy(&old);
+    let new = String::from_utf8_lossy(content);
+    let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
+    let name = dest.display().to_string();
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&name, &name)
+        .to_string();
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_modes_print_like_go() {
+        assert_eq!(go_file_mode(0o644), "-rw-r--r--");
+        assert_eq!(go_file_mode(0o4755), "urwxr-xr-x");
+        assert_eq!(go_file_mode(0o600), "-rw-------");
+    }
+}
