@@ -1,1 +1,20 @@
-mod x {}
+//! End-to-end tests: every test runs the real `wconfd` binary on temporary confdirs, with the
+//! real WebAssembly renderer, and checks files, modes, owners, command runs and exit codes.
+
+// Shared harness: temporary directories and a runner for the real binary.
+mod util;
+
+// confd's own integration suite and template unit cases, against the real confd's outputs.
+mod conformance;
+// The seeds' examples (examples/), against outputs from Go's text/template.
+mod examples;
+// Flags, CONFD_* and confd.toml: precedence, errors, exit codes.
+mod cli;
+// Staging, comparison, commands, modes, owners, noop, sync-only.
+mod sync;
+// Broken resources fail alone; errors name file, line and key.
+mod resources;
+// The plugin directory, manifests, the compiled-code cache, traps.
+mod plugins;
+// The interval daemon and signals.
+mod daemon;

@@ -86,8 +86,13 @@ pub enum ResourceError {
         message: String,
     },
     /// The template file is missing.
-    #[error("Missing template: {0}")]
-    MissingTemplate(PathBuf),
+    #[error("Missing template: {template}")]
+    MissingTemplate {
+        /// The resource's TOML file.
+        path: PathBuf,
+        /// The template it names.
+        template: PathBuf,
+    },
     /// The template file could not be read.
     #[error("cannot read template {path}: {source}")]
     TemplateRead {
@@ -105,8 +110,8 @@ impl ResourceError {
             ResourceError::Read { path, .. }
             | ResourceError::Syntax { path, .. }
             | ResourceError::Key { path, .. }
-            | ResourceError::TemplateRead { path, .. } => path,
-            ResourceError::MissingTemplate(p) => p,
+            | ResourceError::TemplateRead { path, .. }
+            | ResourceError::MissingTemplate { path, .. } => path,
         }
     }
 }
@@ -200,39 +205,49 @@ pub fn load_file(
     let doc: BTreeMap<String, toml::Spanned<toml::Value>> =
         toml::from_str(&text).map_err(syntax)?;
     let mut warnings = Vec::new();
-    let Some(template) = doc.get("template") else {
-        return Err(ResourceError::Key {
-            path: path.into(),
-            line: 0,
-            key: "template".into(),
-            message: "missing [template] table".into(),
-        });
-    };
-    for (k, v) in &doc {
-        if k != "template" {
-            warnings.push(format!(
-                "{}:{}: unknown key '{k}' ignored",
-                path.display(),
-                line_of(&text, v.span().start)
-            ));
-        }
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        template: BTreeMap<String, toml::Spanned<toml::Value>>,
     }
-    let tline = line_of(&text, template.span().start);
-    // Re-parse the template table with spans per key.
-    let table: BTreeMap<String, toml::Spanned<toml::Value>> = match template.get_ref() {
-        toml::Value::Table(_) => {
-            #[derive(serde::Deserialize)]
-            struct Doc {
-                template: BTreeMap<String, toml::Spanned<toml::Value>>,
+    let (table, tline) = match doc.get("template") {
+        Some(t) if matches!(t.get_ref(), toml::Value::Table(_)) => {
+            for (k, v) in &doc {
+                if k != "template" {
+                    warnings.push(format!(
+                        "{}:{}: unknown key '{k}' ignored",
+                        path.display(),
+                        line_of(&text, v.span().start)
+                    ));
+                }
             }
-            toml::from_str::<Doc>(&text).map_err(syntax)?.template
+            (
+                toml::from_str::<Doc>(&text).map_err(syntax)?.template,
+                line_of(&text, t.span().start),
+            )
         }
-        _ => {
+        Some(t) => {
             return Err(ResourceError::Key {
                 path: path.into(),
-                line: tline,
+                line: line_of(&text, t.span().start),
                 key: "template".into(),
                 message: "expected a table".into(),
+            })
+        }
+        // Some published confd examples leave out the [template] header; confd then fails
+        // with "empty src template". Read the keys from the top level instead, and say so.
+        None if doc.contains_key("src") => {
+            warnings.push(format!(
+                "{}: no [template] table; reading the resource from the top level",
+                path.display()
+            ));
+            (doc, 1)
+        }
+        None => {
+            return Err(ResourceError::Key {
+                path: path.into(),
+                line: 0,
+                key: "template".into(),
+                message: "missing [template] table".into(),
             })
         }
     };
@@ -329,53 +344,44 @@ pub fn load_file(
     };
     let mut uid = int("uid")?;
     let mut gid = int("gid")?;
-    if let Some(owner) = string("owner")? {
-        let user = nix::unistd::User::from_name(&owner)
-            .ok()
-            .flatten()
-            .ok_or_else(|| {
-                err(
-                    "owner",
-                    line_for("owner"),
-                    format!("unknown user {owner:?}"),
-                )
-            })?;
-        if uid.is_some_and(|u| u != user.uid.as_raw()) {
-            return Err(err(
-                "owner",
-                line_for("owner"),
-                format!(
-                    "user {owner:?} has uid {} but uid is {}",
-                    user.uid,
-                    uid.unwrap_or(0)
-                ),
-            ));
-        }
-        uid = Some(user.uid.as_raw());
-    }
-    if let Some(group) = string("group")? {
-        let g = nix::unistd::Group::from_name(&group)
-            .ok()
-            .flatten()
-            .ok_or_else(|| {
-                err(
-                    "group",
-                    line_for("group"),
-                    format!("unknown group {group:?}"),
-                )
-            })?;
-        if gid.is_some_and(|x| x != g.gid.as_raw()) {
-            return Err(err(
+    // confd ignores owner/group entirely, so confdirs carry `owner = "nginx"` from its docs
+    // onto hosts without that user: names that resolve are honoured, the rest are warned about.
+    for (key, id) in [("owner", &mut uid), ("group", &mut gid)] {
+        let Some(name) = string(key)? else { continue };
+        let (what, id_key, found) = if key == "owner" {
+            (
+                "user",
+                "uid",
+                nix::unistd::User::from_name(&name)
+                    .ok()
+                    .flatten()
+                    .map(|u| u.uid.as_raw()),
+            )
+        } else {
+            (
                 "group",
-                line_for("group"),
-                format!(
-                    "group {group:?} has gid {} but gid is {}",
-                    g.gid,
-                    gid.unwrap_or(0)
-                ),
-            ));
+                "gid",
+                nix::unistd::Group::from_name(&name)
+                    .ok()
+                    .flatten()
+                    .map(|g| g.gid.as_raw()),
+            )
+        };
+        match found {
+            Some(n) if id.is_some_and(|x| x != n) => {
+                let msg = format!(
+                    "{what} {name:?} is {id_key} {n} but {id_key} is {}",
+                    id.unwrap_or(0)
+                );
+                return Err(err(key, line_for(key), msg));
+            }
+            Some(n) => *id = Some(n),
+            None => warnings.push(format!(
+                "{}:{}: key '{key}': unknown {what} {name:?}; ownership left to {id_key}",
+                path.display(),
+                line_for(key)
+            )),
         }
-        gid = Some(g.gid.as_raw());
     }
     // confd: a non-empty global prefix replaces the resource's own.
     let mut prefix = if defaults.prefix.is_empty() {
@@ -395,7 +401,10 @@ pub fn load_file(
     let template_text = match std::fs::read_to_string(&src_path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ResourceError::MissingTemplate(src_path))
+            return Err(ResourceError::MissingTemplate {
+                path: path.into(),
+                template: src_path,
+            })
         }
         Err(e) => {
             return Err(ResourceError::TemplateRead {

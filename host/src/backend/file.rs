@@ -168,7 +168,8 @@ mod tests {
         std::fs::write(&f, "k: 1\n").unwrap();
         let b = FileBackend::new(vec![f.display().to_string()], "*".into()).unwrap();
         let s = b.get_values(&["/k".into()]).await.unwrap();
-        let w = b.watch("/", &["/k".into()], s.revision);
+        let keys = vec!["/k".to_string()];
+        let w = b.watch("/", &keys, s.revision);
         std::fs::write(&f, "k: 2\n").unwrap();
         let rev = tokio::time::timeout(Duration::from_secs(5), w)
             .await

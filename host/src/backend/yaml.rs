@@ -271,31 +271,27 @@ fn flatten(
         }
         Node::Map(entries) => {
             for (k, v) in merged(entries) {
-                let Node::Scalar {
-                    value,
-                    plain,
-                    tag,
-                    line,
-                } = k
-                else {
-                    return Err((0, format!("a mapping key under {key} is not a scalar")));
+                // yaml.v2 types keys like values (`1:`, `yes:`, `n:`), and confd then panics on
+                // the non-string ones. A scalar key is taken by its text here instead.
+                let Node::Scalar { value, .. } = k else {
+                    return Err((
+                        node_line(k),
+                        format!("a mapping key under {key} is not a scalar"),
+                    ));
                 };
-                let name = match resolve(value, *plain, tag.as_deref()) {
-                    Scalar::Str(s) => s,
-                    _ => {
-                        return Err((
-                            *line,
-                            format!(
-                                "key {value:?} under {key} is not a string (quote it: \"{value}\")"
-                            ),
-                        ));
-                    }
-                };
-                flatten(v, &join(key, &name), out)?;
+                flatten(v, &join(key, value), out)?;
             }
         }
     }
     Ok(())
+}
+
+fn node_line(n: &Node) -> usize {
+    match n {
+        Node::Scalar { line, .. } => *line,
+        Node::Seq(items) => items.first().map(node_line).unwrap_or(0),
+        Node::Map(entries) => entries.first().map(|(k, _)| node_line(k)).unwrap_or(0),
+    }
 }
 
 /// Apply YAML merge keys (`<<: *anchor`), explicit keys winning, as yaml.v2 does.
@@ -410,10 +406,21 @@ mod tests {
     }
 
     #[test]
-    fn non_string_keys_are_errors_with_lines() {
+    fn scalar_keys_are_taken_by_their_text() {
+        // yaml.v2 would type these keys as int and bool; confd panics on them.
+        let m = flat("a:\n  1: x\n  n: no\n  on: y\n");
+        assert_eq!(m["/a/1"], "x");
+        assert_eq!(m["/a/n"], "false");
+        assert_eq!(m["/a/on"], "true");
+    }
+
+    #[test]
+    fn complex_keys_and_syntax_errors_name_the_line() {
         let mut m = BTreeMap::new();
-        let e = flatten_into("a:\n  1: x\n", &mut m).unwrap_err();
+        let e = flatten_into("a:\n  ? [1, 2]\n  : x\n", &mut m).unwrap_err();
         assert_eq!(e.0, 2);
-        assert!(e.1.contains("not a string"), "{}", e.1);
+        assert!(e.1.contains("not a scalar"), "{}", e.1);
+        let e = flatten_into("a: b\nc: [unclosed\n", &mut m).unwrap_err();
+        assert!(e.0 >= 2, "line {}", e.0);
     }
 }

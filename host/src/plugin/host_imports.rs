@@ -38,7 +38,7 @@ impl host::Host for PluginState {
         }
         let allowed = match &self.grants.env {
             EnvGrant::All => true,
-            EnvGrant::Only(names) => names.iter().any(|n| *n == name),
+            EnvGrant::Only(names) => names.contains(&name),
             EnvGrant::Nothing => false,
         };
         allowed.then(|| std::env::var(&name).ok()).flatten()

@@ -245,11 +245,7 @@ impl Printer {
         if self.f.sharp {
             match base {
                 2 => rev.extend_from_slice(b"b0"),
-                8 => {
-                    if rev.last() != Some(&b'0') {
-                        rev.push(b'0');
-                    }
-                }
+                8 if rev.last() != Some(&b'0') => rev.push(b'0'),
                 16 => {
                     rev.push(if upper { b'X' } else { b'x' });
                     rev.push(b'0');
@@ -814,10 +810,8 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                 } else {
                     p.f.prec = ok.then_some(pr as usize);
                 }
-                if !ok || pr < 0 {
-                    if !ok {
-                        p.buf.push_str("%!(BADPREC)");
-                    }
+                if !ok {
+                    p.buf.push_str("%!(BADPREC)");
                 }
                 after_index = false;
             } else {

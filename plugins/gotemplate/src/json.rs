@@ -98,7 +98,7 @@ impl Parser<'_> {
     }
 
     fn literal(&mut self, word: &str, v: Value) -> Result<Value, String> {
-        for (k, expect) in word.bytes().enumerate() {
+        for expect in word.bytes() {
             match self.peek() {
                 None => return Err(EOF_ERR.into()),
                 Some(c) if c == expect => self.i += 1,
@@ -106,8 +106,7 @@ impl Parser<'_> {
                     return Err(self.err_at(&format!(
                         "in literal {word} (expecting {})",
                         quote_char(expect)
-                    )))
-                    .map_err(|e: String| if k == 0 { e } else { e });
+                    )));
                 }
             }
         }

@@ -113,11 +113,7 @@ fn scan_chunk(pattern: &str) -> (bool, &str, &str) {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'\\' => {
-                if i + 1 < b.len() {
-                    i += 1;
-                }
-            }
+            b'\\' if i + 1 < b.len() => i += 1,
             b'[' => in_range = true,
             b']' => in_range = false,
             b'*' if !in_range => break,

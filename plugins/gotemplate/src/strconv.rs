@@ -465,7 +465,7 @@ mod tests {
         assert_eq!(format_float(0.0001, 'g', -1), "0.0001");
         assert_eq!(format_float(0.00001, 'g', -1), "1e-05");
         assert_eq!(format_float(0.0, 'g', -1), "0");
-        assert_eq!(format_float(3.14159, 'f', 2), "3.14");
+        assert_eq!(format_float(1.23456, 'f', 2), "1.23");
         assert_eq!(format_float(3.0, 'e', 6), "3.000000e+00");
         assert_eq!(format_float(1234.5678, 'g', 3), "1.23e+03");
         assert_eq!(format_float(100.0, 'g', 3), "100");

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install what building and testing wconfd needs on a fresh Debian machine (idempotent):
+#   scripts/setup.sh               toolchain + wasm32-wasip2 target + test services
+#   scripts/setup.sh --build-only  toolchain + wasm32-wasip2 target only
+# The Rust toolchain itself is pinned by rust-toolchain.toml; rustup installs it on first use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+if ! rustup target list --toolchain "$toolchain" --installed 2>/dev/null | grep -qx wasm32-wasip2; then
+  echo "setup: installing the $toolchain toolchain's wasm32-wasip2 target" >&2
+  rustup toolchain install "$toolchain" --profile minimal --component rustfmt,clippy >&2
+  rustup target add --toolchain "$toolchain" wasm32-wasip2 >&2
+fi
+[ "${1:-}" = "--build-only" ] && exit 0
+
+# Servers the backend tests start on loopback (etcd, redis), and Go for the template oracle
+# (only needed to regenerate fixtures: scripts/gen-corpus.py).
+need=()
+command -v etcd >/dev/null || need+=(etcd-server)
+command -v etcdctl >/dev/null || need+=(etcd-client)
+command -v redis-server >/dev/null || need+=(redis-server)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq >&2
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Run every test the way CI does: set up prerequisites, check formatting and lints, build once
+# (debug) and run the whole suite, which starts the real wconfd binary and loads the real
+# WebAssembly renderer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cargo fmt --all -- --check
+cargo clippy --locked --all-targets -- -D warnings
+cargo test --locked -- --nocapture 2>&1 | tee target/test-output.log

@@ -1,0 +1,202 @@
+//! Flags, `CONFD_*` variables and confd.toml, as an operator meets them.
+
+use crate::util::{Dir, Wconfd};
+
+fn simple(dir: &Dir) {
+    dir.write("data.yaml", "app:\n  name: web\n");
+    dir.resource(
+        "app",
+        &format!(
+            "[template]\nsrc = \"app.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n",
+            dir.join("out/app.conf").display()
+        ),
+        "name={{getv \"/app/name\"}}\n",
+    );
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+}
+
+#[test]
+fn unknown_flag_exits_2_with_gos_message_and_usage() {
+    let r = Wconfd::new().arg("-bogus").run();
+    r.code(2)
+        .stderr_has("flag provided but not defined: -bogus")
+        .stderr_has("Usage of wconfd:")
+        .stderr_has("-confdir string");
+}
+
+#[test]
+fn bad_flag_values_exit_2() {
+    Wconfd::new()
+        .args(["-interval", "soon"])
+        .run()
+        .code(2)
+        .stderr_has("invalid value \"soon\" for flag -interval: parse error");
+    Wconfd::new()
+        .arg("--node")
+        .run()
+        .code(2)
+        .stderr_has("flag needs an argument: -node");
+}
+
+#[test]
+fn version_prints_and_exits_0() {
+    let r = Wconfd::new().arg("--version").run();
+    r.ok();
+    assert!(r.stdout.starts_with("wconfd "), "{}", r.stdout);
+}
+
+#[test]
+fn bad_config_file_exits_1_naming_file_line_and_key() {
+    let dir = Dir::new();
+    let cfg = dir.write("confd.toml", "backend = \"file\"\n\ninterval = \"often\"\n");
+    let r = Wconfd::new()
+        .arg("-onetime")
+        .arg("-config-file")
+        .arg(&cfg)
+        .run();
+    r.code(1).stderr_has(&format!(
+        "FATAL {}:3: key 'interval': expected an integer, found string",
+        cfg.display()
+    ));
+    let cfg = dir.write("broken.toml", "backend = \n");
+    Wconfd::new()
+        .arg("-onetime")
+        .arg("-config-file")
+        .arg(&cfg)
+        .run()
+        .code(1)
+        .stderr_has(&format!("{}:1:", cfg.display()));
+}
+
+#[test]
+fn bad_log_level_is_a_config_error() {
+    Wconfd::new()
+        .args([
+            "-onetime",
+            "-config-file",
+            "/dev/null",
+            "-log-level",
+            "loud",
+        ])
+        .run()
+        .code(1)
+        .stderr_has("not a valid level: \"loud\"");
+}
+
+#[test]
+fn flags_beat_environment_beat_config_file() {
+    let dir = Dir::new();
+    simple(&dir);
+    // The file asks for debug logs; the flag says error: the flag wins (confd lets the file win).
+    let cfg = dir.write("confd.toml", "log-level = \"debug\"\nbackend = \"file\"\n");
+    let mut w = Wconfd::file_onetime(&dir);
+    w.arg("-config-file")
+        .arg(&cfg)
+        .args(["-log-level", "error"]);
+    w.run().ok().stderr_lacks("DEBUG").stderr_lacks("INFO");
+    // Without the flag, CONFD_LOG_LEVEL beats the file.
+    let mut w = Wconfd::file_onetime(&dir);
+    w.arg("-config-file")
+        .arg(&cfg)
+        .env("CONFD_LOG_LEVEL", "warn");
+    w.run().ok().stderr_lacks("DEBUG").stderr_lacks("INFO");
+    // Without either, the file's debug applies.
+    let mut w = Wconfd::file_onetime(&dir);
+    w.arg("-config-file").arg(&cfg);
+    w.run().ok().stderr_has("DEBUG Retrieving keys from store");
+}
+
+#[test]
+fn every_option_can_come_from_confd_toml_in_confds_spellings() {
+    let dir = Dir::new();
+    simple(&dir);
+    let cfg = dir.write(
+        "confd.toml",
+        &format!(
+            "backend = \"file\"\nconfdir = \"{}\"\nfile = [\"{}\"]\nlog-level = \"info\"\nsync-only = true\nonetime = true\nnoop = false\n",
+            dir.join("confdir").display(),
+            dir.join("data.yaml").display()
+        ),
+    );
+    let mut w = Wconfd::new();
+    w.arg("-config-file")
+        .arg(&cfg)
+        .arg("-plugin-cache-dir")
+        .arg(crate::util::plugin_cache());
+    w.run().ok().stderr_has("INFO Backend set to file");
+    assert_eq!(dir.read("out/app.conf"), "name=web\n");
+}
+
+#[test]
+fn confd_environment_variables_configure_a_run() {
+    let dir = Dir::new();
+    simple(&dir);
+    let mut w = Wconfd::new();
+    w.env("CONFD_BACKEND", "file")
+        .env("CONFD_FILE", dir.join("data.yaml"))
+        .env("CONFD_CONFDIR", dir.join("confdir"))
+        .env("CONFD_ONETIME", "true")
+        .env("CONFD_CONFIG_FILE", "/dev/null")
+        .env("CONFD_PLUGIN_CACHE_DIR", crate::util::plugin_cache());
+    w.run().ok();
+    assert_eq!(dir.read("out/app.conf"), "name=web\n");
+}
+
+#[test]
+fn logs_follow_confds_line_format() {
+    let dir = Dir::new();
+    simple(&dir);
+    let r = Wconfd::file_onetime(&dir).run();
+    r.ok();
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("INFO Backend set to file"))
+        .expect("backend line");
+    // <RFC3339> <host> <argv0>[<pid>]: INFO Backend set to file
+    let mut parts = line.splitn(4, ' ');
+    let time = parts.next().unwrap();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(time).is_ok(),
+        "time {time:?}"
+    );
+    let _host = parts.next().unwrap();
+    let prog = parts.next().unwrap();
+    assert!(
+        prog.ends_with(&format!(
+            "[{}]:",
+            prog.split('[').nth(1).unwrap().trim_end_matches("]:")
+        )) && prog.contains("wconfd["),
+        "{prog}"
+    );
+    let order: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter_map(|l| l.split_once(": INFO ").map(|(_, m)| m))
+        .take(3)
+        .collect();
+    assert_eq!(order[0], "Backend set to file");
+    assert_eq!(order[1], "Starting confd");
+    assert!(
+        order[2].starts_with("Backend source(s) set to "),
+        "{order:?}"
+    );
+}
+
+#[test]
+fn a_missing_confdir_warns_and_exits_0_like_confd() {
+    let r = Wconfd::new()
+        .args([
+            "-onetime",
+            "-backend",
+            "env",
+            "-config-file",
+            "/dev/null",
+            "-confdir",
+            "/nonexistent/confd",
+        ])
+        .run();
+    r.ok().stderr_has(
+        "WARNING Cannot load template resources: confdir '/nonexistent/confd' does not exist",
+    );
+}

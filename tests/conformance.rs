@@ -1,0 +1,192 @@
+//! confd's own acceptance data (`../shared/confd-conformance`): the integration confdir on
+//! the file and env backends must produce exactly the files the real confd wrote, and confd's
+//! template unit cases must render through the real binary and component as Go renders them.
+
+use crate::util::{copy_tree, rewrite_tree, shared, Dir, Wconfd};
+
+fn integration_confdir(dir: &Dir) {
+    copy_tree(
+        &shared().join("confd-conformance/integration/confdir"),
+        &dir.join("confdir"),
+    );
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    rewrite_tree(
+        &dir.join("confdir/conf.d"),
+        "/tmp/confd-",
+        &format!("{}/confd-", out.display()),
+    );
+}
+
+fn assert_matches_confd(dir: &Dir, backend: &str) {
+    let expect = shared()
+        .join("confd-conformance/derived-expect")
+        .join(backend);
+    let mut n = 0;
+    for e in std::fs::read_dir(&expect).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        let want = std::fs::read_to_string(e.path()).unwrap();
+        let got = dir.read(&format!("out/{name}"));
+        assert_eq!(got, want, "{backend}: {name} differs from what confd wrote");
+        n += 1;
+    }
+    assert_eq!(n, 5, "five resources in confd's suite");
+    // confd's suite also requires manykeys to equal basic.
+    assert_eq!(
+        dir.read("out/confd-manykeys-test.conf"),
+        dir.read("out/confd-basic-test.conf")
+    );
+}
+
+const DATABASE: [(&str, &str); 4] = [
+    ("host", "127.0.0.1"),
+    ("password", "p@sSw0rd"),
+    ("port", "3306"),
+    ("username", "confd"),
+];
+
+#[test]
+fn integration_suite_on_the_file_backend() {
+    let dir = Dir::new();
+    integration_confdir(&dir);
+    let db: String = DATABASE
+        .iter()
+        .map(|(k, v)| format!("  {k}: \"{v}\"\n"))
+        .collect();
+    dir.write("data/dir1/1.yaml", &format!("key: foobar\ndatabase:\n{db}"));
+    dir.write(
+        "data/dir1/2.yaml",
+        "upstream:\n  app1: 10.0.1.10:8080\n  app2: 10.0.1.11:8080\n",
+    );
+    dir.write(
+        "data/dir2/1.yaml",
+        "nested:\n  app1: 10.0.1.10:8080\n  app2: 10.0.1.11:8080\n",
+    );
+    let prefixed: String = DATABASE
+        .iter()
+        .map(|(k, v)| format!("    {k}: \"{v}\"\n"))
+        .collect();
+    dir.write("data/dir2/2.yaml", &format!("prefix:\n  database:\n{prefixed}  upstream:\n    app1: 10.0.1.10:8080\n    app2: 10.0.1.11:8080\n"));
+    let mut w = Wconfd::new();
+    w.args(["-onetime", "--backend", "file", "-config-file", "/dev/null"])
+        .arg("--confdir")
+        .arg(dir.join("confdir"))
+        .arg("--file")
+        .arg(format!("{}/", dir.join("data/dir1").display()))
+        .arg("--file")
+        .arg(format!("{}/", dir.join("data/dir2").display()))
+        .arg("-plugin-cache-dir")
+        .arg(crate::util::plugin_cache())
+        .env("HOSTNAME", "localhost");
+    w.run().ok();
+    assert_matches_confd(&dir, "file");
+}
+
+#[test]
+fn integration_suite_on_the_env_backend() {
+    let dir = Dir::new();
+    integration_confdir(&dir);
+    let mut w = Wconfd::new();
+    w.args([
+        "-onetime",
+        "-backend",
+        "env",
+        "-config-file",
+        "/dev/null",
+        "-confdir",
+    ])
+    .arg(dir.join("confdir"))
+    .arg("-plugin-cache-dir")
+    .arg(crate::util::plugin_cache())
+    .env("HOSTNAME", "localhost")
+    .env("KEY", "foobar")
+    .env("UPSTREAM_APP1", "10.0.1.10:8080")
+    .env("UPSTREAM_APP2", "10.0.1.11:8080")
+    .env("PREFIX_UPSTREAM_APP1", "10.0.1.10:8080")
+    .env("PREFIX_UPSTREAM_APP2", "10.0.1.11:8080");
+    for (k, v) in DATABASE {
+        w.env(&format!("DATABASE_{}", k.to_uppercase()), v);
+        w.env(&format!("PREFIX_DATABASE_{}", k.to_uppercase()), v);
+    }
+    w.run().ok();
+    assert_matches_confd(&dir, "env");
+}
+
+/// The differential corpus (Go's outputs) run through the real binary and component: every
+/// case becomes a resource in one confdir, fed by a file backend holding exactly its keys.
+fn corpus_through_the_binary(
+    file: &str,
+    mut filter: impl FnMut(&serde_json::Value) -> bool,
+) -> usize {
+    let path = crate::util::repo()
+        .join("plugins/gotemplate/tests/corpus")
+        .join(file);
+    let cases: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut ran = 0;
+    for case in cases
+        .iter()
+        .filter(|c| c.get("env").is_none() && c.get("wconfd_differs").is_none() && filter(c))
+    {
+        let dir = Dir::new();
+        let id = case["id"].as_str().unwrap();
+        let prefix = case["prefix"].as_str().unwrap_or("");
+        let name = case["template_name"].as_str().unwrap_or("test.tmpl");
+        // Keys containing '/' are paths to confd's file backend, so a flat map of absolute
+        // keys (JSON is YAML) reproduces the case's store exactly, leaf and parent alike.
+        dir.write("data.yaml", &serde_json::to_string(&case["kv"]).unwrap());
+        dir.write(
+            &format!("confdir/templates/{name}"),
+            case["template"].as_str().unwrap(),
+        );
+        dir.write(
+            "confdir/conf.d/case.toml",
+            &format!(
+                "[template]\nsrc = {name:?}\ndest = {:?}\nprefix = {prefix:?}\nkeys = [\"/\"]\n",
+                dir.join("out.txt").display().to_string()
+            ),
+        );
+        let run = Wconfd::file_onetime(&dir).run();
+        let want_err = case["expected"]["error"].as_str().unwrap_or("");
+        if want_err.is_empty() {
+            run.ok();
+            assert_eq!(
+                dir.read("out.txt"),
+                case["expected"]["output"].as_str().unwrap(),
+                "case {id}"
+            );
+        } else {
+            run.code(1);
+            assert!(
+                run.stderr.contains(want_err),
+                "case {id}: stderr lacks Go's error {want_err:?}:\n{}",
+                run.stderr
+            );
+            assert!(
+                !dir.exists("out.txt"),
+                "case {id}: a failed render must not write the destination"
+            );
+        }
+        ran += 1;
+    }
+    ran
+}
+
+#[test]
+fn confd_unit_cases_through_the_binary() {
+    // Cases that need a DNS stub run natively only (the binary resolves for real).
+    let ran = corpus_through_the_binary("confd-unit.json", |c| c.get("dns").is_none());
+    assert!(ran >= 16, "ran {ran} confd unit cases through the binary");
+}
+
+#[test]
+fn language_cases_through_the_binary() {
+    // Every fourth language case keeps this test quick while covering each construct family.
+    let mut i = 0;
+    let ran = corpus_through_the_binary("lang.json", |_| {
+        i += 1;
+        i % 4 == 0
+    });
+    assert!(ran >= 50, "ran {ran} language cases through the binary");
+}

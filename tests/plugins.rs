@@ -1,0 +1,172 @@
+//! The plugin host: the plugin directory and its manifests, overrides, refusals, the
+//! compiled-code cache, and plugin failures (traps) turning into resource errors.
+
+use crate::util::{Dir, Wconfd};
+
+fn one_resource(dir: &Dir, renderer: &str, tmpl: &str) {
+    dir.write("data.yaml", "app:\n  name: web\n");
+    let r = if renderer.is_empty() {
+        String::new()
+    } else {
+        format!("renderer = {renderer:?}\n")
+    };
+    dir.resource(
+        "app",
+        &format!(
+            "[template]\nsrc = \"app.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n{r}",
+            dir.join("app.out").display()
+        ),
+        tmpl,
+    );
+}
+
+fn export_builtin(dir: &Dir) -> std::path::PathBuf {
+    let plugins = dir.join("plugins");
+    Wconfd::new()
+        .arg("plugin")
+        .arg("builtin")
+        .arg(&plugins)
+        .run()
+        .ok();
+    plugins
+}
+
+#[test]
+fn a_plugin_directory_adds_renderers_by_name() {
+    let dir = Dir::new();
+    let plugins = export_builtin(&dir);
+    // Install the same component under another name with a manifest made by `wconfd plugin`.
+    std::fs::copy(plugins.join("gotemplate.wasm"), plugins.join("vendor.wasm")).unwrap();
+    let manifest = Wconfd::new()
+        .arg("plugin")
+        .arg("manifest")
+        .arg(plugins.join("vendor.wasm"))
+        .args(["-name", "vendor-go"])
+        .run();
+    manifest.ok();
+    std::fs::write(plugins.join("vendor.toml"), &manifest.stdout).unwrap();
+    one_resource(&dir, "vendor-go", "via vendor: {{getv \"/app/name\"}}\n");
+    let r = Wconfd::file_onetime(&dir)
+        .arg("-plugin-dir")
+        .arg(&plugins)
+        .args(["-log-level", "debug"])
+        .run();
+    r.ok().stderr_has(&format!(
+        "Loaded renderer plugin vendor-go from {}",
+        plugins.join("vendor.wasm").display()
+    ));
+    assert_eq!(dir.read("app.out"), "via vendor: web\n");
+}
+
+#[test]
+fn hash_and_version_mismatches_are_refused_and_only_their_users_fail() {
+    let dir = Dir::new();
+    let plugins = export_builtin(&dir);
+    let toml = std::fs::read_to_string(plugins.join("gotemplate.toml")).unwrap();
+    std::fs::copy(
+        plugins.join("gotemplate.wasm"),
+        plugins.join("tampered.wasm"),
+    )
+    .unwrap();
+    let mut bytes = std::fs::read(plugins.join("tampered.wasm")).unwrap();
+    let n = bytes.len();
+    bytes[n - 1] ^= 0xff;
+    std::fs::write(plugins.join("tampered.wasm"), bytes).unwrap();
+    std::fs::write(
+        plugins.join("tampered.toml"),
+        toml.replace("\"gotemplate\"", "\"tampered\"")
+            .replace("gotemplate.wasm", "tampered.wasm"),
+    )
+    .unwrap();
+    std::fs::write(
+        plugins.join("future.toml"),
+        toml.replace("\"gotemplate\"", "\"future\"")
+            .replace("@0.1.0", "@0.9.0"),
+    )
+    .unwrap();
+    std::fs::remove_file(plugins.join("gotemplate.toml")).unwrap();
+    dir.write("data.yaml", "app:\n  name: web\n");
+    for (name, renderer) in [("a", "tampered"), ("b", "future"), ("c", "gotemplate")] {
+        dir.resource(name, &format!("[template]\nsrc = \"{name}.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\nrenderer = {renderer:?}\n", dir.join(&format!("{name}.out")).display()), "{{getv \"/app/name\"}}\n");
+    }
+    let r = Wconfd::file_onetime(&dir)
+        .arg("-plugin-dir")
+        .arg(&plugins)
+        .run();
+    r.code(1)
+        .stderr_has("plugin \"tampered\": sha256 of tampered.wasm is ")
+        .stderr_has("plugin \"future\" was built for wconfd:plugin@0.9.0, this wconfd implements wconfd:plugin@0.1.0");
+    assert_eq!(
+        dir.read("c.out"),
+        "web\n",
+        "the built-in renderer still serves other resources"
+    );
+    assert!(!dir.exists("a.out") && !dir.exists("b.out"));
+}
+
+#[test]
+fn an_unknown_renderer_fails_its_resource() {
+    let dir = Dir::new();
+    one_resource(&dir, "nope", "x");
+    Wconfd::file_onetime(&dir)
+        .run()
+        .code(1)
+        .stderr_has("no renderer plugin named \"nope\"");
+}
+
+#[test]
+fn compiled_code_is_cached_on_disk() {
+    let dir = Dir::new();
+    one_resource(&dir, "", "{{getv \"/app/name\"}}\n");
+    let cache = dir.join("cache");
+    let run = || {
+        Wconfd::file_onetime(&dir)
+            .arg("-plugin-cache-dir")
+            .arg(&cache)
+            .args(["-log-level", "debug"])
+            .run()
+    };
+    run()
+        .ok()
+        .stderr_has("Loaded renderer plugin gotemplate from built-in (Compiled)");
+    assert!(std::fs::read_dir(&cache).unwrap().any(|e| e
+        .unwrap()
+        .path()
+        .extension()
+        .is_some_and(|x| x == "cwasm")));
+    run()
+        .ok()
+        .stderr_has("Loaded renderer plugin gotemplate from built-in (Cache)");
+}
+
+#[test]
+fn a_plugin_trap_is_that_resources_error_and_the_next_render_works() {
+    let dir = Dir::new();
+    dir.write("data.yaml", "app:\n  name: web\n");
+    // 40 million ints need 320 MiB: past the 256 MiB instance cap, so the guest traps.
+    dir.resource(
+        "a_bomb",
+        &format!(
+            "[template]\nsrc = \"a_bomb.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n",
+            dir.join("bomb.out").display()
+        ),
+        "{{len (seq 1 40000000)}}",
+    );
+    dir.resource(
+        "b_fine",
+        &format!(
+            "[template]\nsrc = \"b_fine.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n",
+            dir.join("fine.out").display()
+        ),
+        "{{getv \"/app/name\"}}\n",
+    );
+    let r = Wconfd::file_onetime(&dir).run();
+    r.code(1)
+        .stderr_has("renderer plugin \"gotemplate\" failed");
+    assert!(!dir.exists("bomb.out"));
+    assert_eq!(
+        dir.read("fine.out"),
+        "web\n",
+        "a fresh instance serves the next resource"
+    );
+}

@@ -1,0 +1,219 @@
+//! Sync as confd does it, made safe: stage beside the destination, compare md5/uid/gid/mode,
+//! check, atomic replace, reload; noop, sync-only and keep-stage-file.
+
+use crate::util::{Dir, Wconfd};
+use std::os::unix::fs::PermissionsExt;
+
+fn resource(dir: &Dir, extra: &str) {
+    dir.write("data.yaml", "app:\n  port: \"80\"\n");
+    dir.resource(
+        "app",
+        &format!(
+            "[template]\nsrc = \"app.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n{extra}",
+            dir.join("out/app.conf").display()
+        ),
+        "port={{getv \"/app/port\"}}\n",
+    );
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+}
+
+/// Only the destination (and files the commands wrote) remain: no stage files.
+fn no_stage_files(dir: &Dir) {
+    let left: Vec<String> = dir
+        .list("out")
+        .into_iter()
+        .filter(|n| n.starts_with(".app.conf"))
+        .collect();
+    assert!(left.is_empty(), "stage files left behind: {left:?}");
+}
+
+#[test]
+fn writes_in_sync_and_out_of_sync_like_confd() {
+    let dir = Dir::new();
+    resource(&dir, "mode = \"644\"\n");
+    let r = Wconfd::file_onetime(&dir)
+        .args(["-log-level", "debug"])
+        .run();
+    r.ok().stderr_has(&format!(
+        "INFO Target config {} out of sync",
+        dir.join("out/app.conf").display()
+    ));
+    r.stderr_has(&format!(
+        "INFO Target config {} has been updated",
+        dir.join("out/app.conf").display()
+    ));
+    assert_eq!(dir.read("out/app.conf"), "port=80\n");
+    // "644" is octal 0644 (confd read it as decimal and wrote 0204).
+    assert_eq!(dir.mode("out/app.conf"), 0o644);
+    // Second run: nothing to do.
+    let r = Wconfd::file_onetime(&dir)
+        .args(["-log-level", "debug"])
+        .run();
+    r.ok().stderr_has("in sync").stderr_lacks("out of sync");
+    // Data changes: md5 differs and is logged with both sums.
+    dir.write("data.yaml", "app:\n  port: \"81\"\n");
+    let r = Wconfd::file_onetime(&dir).run();
+    let old = format!("{:x}", md5::compute(b"port=80\n"));
+    let new = format!("{:x}", md5::compute(b"port=81\n"));
+    r.ok()
+        .stderr_has(&format!("has md5sum {old} should be {new}"));
+    no_stage_files(&dir);
+}
+
+#[test]
+fn mode_changes_are_detected_and_kept_modes_are_kept() {
+    let dir = Dir::new();
+    resource(&dir, "mode = \"0600\"\n");
+    Wconfd::file_onetime(&dir).run().ok();
+    assert_eq!(dir.mode("out/app.conf"), 0o600);
+    std::fs::set_permissions(
+        dir.join("out/app.conf"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    Wconfd::file_onetime(&dir)
+        .run()
+        .ok()
+        .stderr_has("has mode -rw-r----- should be -rw-------");
+    assert_eq!(dir.mode("out/app.conf"), 0o600);
+    // Without a mode, an existing destination keeps its own.
+    let dir = Dir::new();
+    resource(&dir, "");
+    dir.write("out/app.conf", "old\n");
+    std::fs::set_permissions(
+        dir.join("out/app.conf"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    Wconfd::file_onetime(&dir).run().ok();
+    assert_eq!(dir.mode("out/app.conf"), 0o640);
+    assert_eq!(dir.read("out/app.conf"), "port=80\n");
+}
+
+#[test]
+fn check_cmd_failure_leaves_the_destination_untouched() {
+    let dir = Dir::new();
+    let log = dir.join("check.log");
+    resource(
+        &dir,
+        &format!(
+            "check_cmd = \"cat {{{{.src}}}} > {} && echo bad config >&2 && false\"\n",
+            log.display()
+        ),
+    );
+    dir.write("out/app.conf", "previous\n");
+    let r = Wconfd::file_onetime(&dir).run();
+    r.code(1)
+        .stderr_has("Config check failed: exit status 1")
+        .stderr_has("bad config");
+    // The check saw the staged content; the destination kept the old one.
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "port=80\n");
+    assert_eq!(dir.read("out/app.conf"), "previous\n");
+    no_stage_files(&dir);
+}
+
+#[test]
+fn reload_cmd_runs_after_replace_with_src_and_dest() {
+    let dir = Dir::new();
+    let log = dir.join("reload.log");
+    resource(
+        &dir,
+        &format!(
+            "check_cmd = \"test -s {{{{.src}}}}\"\nreload_cmd = \"cat {{{{.dest}}}} >> {}\"\n",
+            log.display()
+        ),
+    );
+    Wconfd::file_onetime(&dir).run().ok();
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "port=80\n");
+    // In sync: no reload.
+    Wconfd::file_onetime(&dir).run().ok();
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "port=80\n");
+    // A failing reload is an error, but the destination was already replaced (as in confd).
+    resource(&dir, "reload_cmd = \"exit 3\"\n");
+    dir.write("data.yaml", "app:\n  port: \"82\"\n");
+    Wconfd::file_onetime(&dir)
+        .run()
+        .code(1)
+        .stderr_has("exit status 3");
+    assert_eq!(dir.read("out/app.conf"), "port=82\n");
+}
+
+#[test]
+fn noop_shows_a_diff_and_changes_nothing() {
+    let dir = Dir::new();
+    let log = dir.join("reload.log");
+    resource(&dir, &format!("reload_cmd = \"touch {}\"\n", log.display()));
+    dir.write("out/app.conf", "port=79\n");
+    let r = Wconfd::file_onetime(&dir).arg("-noop").run();
+    r.ok().stderr_has("WARNING Noop mode enabled.");
+    assert!(
+        r.stdout.contains("-port=79\n+port=80\n"),
+        "diff on stdout:\n{}",
+        r.stdout
+    );
+    assert_eq!(dir.read("out/app.conf"), "port=79\n");
+    assert!(!log.exists(), "noop must not run commands");
+    no_stage_files(&dir);
+}
+
+#[test]
+fn sync_only_writes_without_commands() {
+    let dir = Dir::new();
+    let log = dir.join("cmds.log");
+    resource(
+        &dir,
+        &format!(
+            "check_cmd = \"touch {0}\"\nreload_cmd = \"touch {0}\"\n",
+            log.display()
+        ),
+    );
+    Wconfd::file_onetime(&dir).arg("-sync-only").run().ok();
+    assert_eq!(dir.read("out/app.conf"), "port=80\n");
+    assert!(!log.exists());
+}
+
+#[test]
+fn keep_stage_file_keeps_a_copy_even_when_the_destination_changed() {
+    let dir = Dir::new();
+    resource(&dir, "");
+    Wconfd::file_onetime(&dir)
+        .arg("-keep-stage-file")
+        .run()
+        .ok()
+        .stderr_has("Keeping staged file: ");
+    let kept: Vec<String> = dir
+        .list("out")
+        .into_iter()
+        .filter(|n| n.starts_with(".app.conf"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(dir.read(&format!("out/{}", kept[0])), "port=80\n");
+}
+
+#[test]
+fn owner_by_name_is_applied() {
+    let dir = Dir::new();
+    resource(&dir, "owner = \"nobody\"\n");
+    Wconfd::file_onetime(&dir).run().ok();
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata(dir.join("out/app.conf")).unwrap().uid();
+    let nobody = nix::unistd::User::from_name("nobody")
+        .unwrap()
+        .unwrap()
+        .uid
+        .as_raw();
+    if nix::unistd::geteuid().is_root() {
+        assert_eq!(uid, nobody, "root gives the file to nobody");
+    } else {
+        // An unprivileged run cannot chown; the file stays ours (confd ignores the error too).
+        assert_eq!(uid, nix::unistd::geteuid().as_raw());
+    }
+    // An unknown owner (the seeds' `owner = "nginx"` on a host without nginx) is a warning.
+    let dir = Dir::new();
+    resource(&dir, "owner = \"no-such-user-here\"\n");
+    Wconfd::file_onetime(&dir)
+        .run()
+        .ok()
+        .stderr_has("key 'owner': unknown user \"no-such-user-here\"");
+    assert_eq!(dir.read("out/app.conf"), "port=80\n");
+}

@@ -1,0 +1,253 @@
+//! Test harness: a temporary directory with helpers, and [`Wconfd`], which runs the real
+//! binary with a clean environment and a shared compiled-plugin cache.
+
+#![allow(dead_code)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// `../shared` beside the checkout (confd's conformance data).
+pub fn shared() -> PathBuf {
+    repo().parent().unwrap().join("shared")
+}
+
+/// A temporary directory, removed when dropped.
+pub struct Dir {
+    tmp: tempfile::TempDir,
+}
+
+impl Dir {
+    pub fn new() -> Dir {
+        Dir {
+            tmp: tempfile::Builder::new()
+                .prefix("wconfd-test")
+                .tempdir()
+                .unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    pub fn join(&self, p: &str) -> PathBuf {
+        self.tmp.path().join(p)
+    }
+
+    /// Write `content` to `rel`, creating parent directories.
+    pub fn write(&self, rel: &str, content: &str) -> PathBuf {
+        let p = self.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.join(rel).exists()
+    }
+
+    pub fn mode(&self, rel: &str) -> u32 {
+        std::fs::metadata(self.join(rel))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    }
+
+    /// Names in `rel` (to check no stage files are left behind).
+    pub fn list(&self, rel: &str) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.join(rel))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// A resource: `conf.d/<name>.toml` with `toml` and `templates/<name>.tmpl` with `tmpl`.
+    pub fn resource(&self, name: &str, toml: &str, tmpl: &str) {
+        self.write(&format!("confdir/conf.d/{name}.toml"), toml);
+        self.write(&format!("confdir/templates/{name}.tmpl"), tmpl);
+    }
+}
+
+/// Copy a directory tree.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Replace `from` with `to` in every file under `dir`.
+pub fn rewrite_tree(dir: &Path, from: &str, to: &str) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rewrite_tree(&p, from, to);
+        } else {
+            let s = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(&p, s.replace(from, to)).unwrap();
+        }
+    }
+}
+
+/// The compiled-plugin cache every test shares, so the renderer is compiled once per run.
+pub fn plugin_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache")
+}
+
+/// A `wconfd` invocation.
+pub struct Wconfd {
+    cmd: Command,
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(&self) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "wconfd failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    pub fn code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "unexpected exit code:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    pub fn stderr_lacks(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr has {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+impl Wconfd {
+    /// `wconfd` with no CONFD_* variables, no config file and the shared plugin cache.
+    pub fn new() -> Wconfd {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wconfd"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("CONFD_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.stdin(Stdio::null());
+        Wconfd { cmd }
+    }
+
+    /// The usual onetime run over `dir/confdir` with the file backend reading `dir/data.yaml`.
+    pub fn file_onetime(dir: &Dir) -> Wconfd {
+        let mut w = Wconfd::new();
+        w.args(["-onetime", "-backend", "file", "-config-file", "/dev/null"]);
+        w.arg("-file").arg(dir.join("data.yaml"));
+        w.arg("-confdir").arg(dir.join("confdir"));
+        w.arg("-plugin-cache-dir").arg(plugin_cache());
+        w
+    }
+
+    pub fn arg(&mut self, a: impl AsRef<std::ffi::OsStr>) -> &mut Self {
+        self.cmd.arg(a);
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(
+        &mut self,
+        a: I,
+    ) -> &mut Self {
+        self.cmd.args(a);
+        self
+    }
+
+    pub fn env(&mut self, k: &str, v: impl AsRef<std::ffi::OsStr>) -> &mut Self {
+        self.cmd.env(k, v);
+        self
+    }
+
+    pub fn current_dir(&mut self, d: &Path) -> &mut Self {
+        self.cmd.current_dir(d);
+        self
+    }
+
+    pub fn run(&mut self) -> Run {
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = self.cmd.output().unwrap();
+        Run {
+            code: status.code(),
+            stdout: String::from_utf8_lossy(&stdout).into(),
+            stderr: String::from_utf8_lossy(&stderr).into(),
+        }
+    }
+
+    /// Start in the background (daemon tests).
+    pub fn spawn(&mut self) -> std::process::Child {
+        self.cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+}
+
+/// Wait up to `secs` for `f` to hold.
+pub fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < end {
+        if f() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("timed out after {secs}s waiting for: {what}");
+}
