@@ -85,8 +85,12 @@ impl Host for CaseHost {
         self.srv.get(&key).cloned().unwrap_or_default()
     }
     fn now(&self) -> Time {
+        // The oracle's datetime is the real clock; corpus cases only use it time-independently.
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
         Time {
-            unix_nanos: 0,
+            unix_nanos: since_epoch.as_nanos() as i64,
             offset: 0,
             zone: "UTC".into(),
         }
