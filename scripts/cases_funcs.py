@@ -171,5 +171,8 @@ upstream {{base $dir}} {
 }
 {{end}}''', kv=NEST)
 c("large-seq-sum", '{{$s := 0}}{{range seq 1 2000}}{{$s = add $s .}}{{end}}{{$s}}')
+# precision beyond what an f64 holds (the fuzzer found Rust's formatter panicking here)
+c("printf-huge-precision", '{{printf "%.1200f|%.900e|%.1000g" 5e-324 0.1 0.1}}')
+c("printf-huge-width", '{{len (printf "%1000000d" 1)}} {{printf "%10000000d" 1}}')
 json.dump(cases, open(sys.argv[1], "w"), indent=1, ensure_ascii=False)
 print(len(cases), "cases")

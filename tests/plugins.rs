@@ -143,14 +143,18 @@ fn compiled_code_is_cached_on_disk() {
 fn a_plugin_trap_is_that_resources_error_and_the_next_render_works() {
     let dir = Dir::new();
     dir.write("data.yaml", "app:\n  name: web\n");
-    // 40 million ints need 320 MiB: past the 256 MiB instance cap, so the guest traps.
+    // Each `split` of a million-character string holds a million strings (~40 MiB); eight of
+    // them alive at once exceed the 256 MiB instance cap, so the guest's allocation traps.
+    let bomb: String = (0..8)
+        .map(|i| format!("{{{{$v{i} := split (printf \"%01000000d\" 0) \"\"}}}}"))
+        .collect();
     dir.resource(
         "a_bomb",
         &format!(
             "[template]\nsrc = \"a_bomb.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n",
             dir.join("bomb.out").display()
         ),
-        "{{len (seq 1 40000000)}}",
+        &bomb,
     );
     dir.resource(
         "b_fine",

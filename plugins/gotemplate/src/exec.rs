@@ -59,16 +59,23 @@ fn node_pos(n: &Node) -> usize {
 /// Limits a render runs under.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Largest output, in bytes, before the render fails cleanly.
+    /// Largest output, in bytes, before the render fails cleanly. Also the largest single
+    /// value a function may produce (a doubling `printf` loop ends here, not in the allocator).
     pub max_output_bytes: usize,
+    /// Most nodes one render may evaluate. Go has no such limit, so a template whose
+    /// `template` calls fan out exponentially runs forever there; here it ends as an error.
+    pub max_steps: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         // Configuration files are small; 64 MiB is far past any real one and still well
         // inside a renderer instance's memory cap.
+        // 100 million node evaluations is minutes of work in Go; any real template needs a
+        // tiny fraction of it.
         Limits {
             max_output_bytes: 64 << 20,
+            max_steps: 100_000_000,
         }
     }
 }
@@ -84,6 +91,7 @@ pub(crate) struct State<'a> {
     pub at: At<'a>,
     pub ctx: Ctx<'a>,
     pub limits: Limits,
+    pub steps: u64,
 }
 
 impl<'a> State<'a> {
@@ -105,6 +113,7 @@ impl<'a> State<'a> {
             at: At::None,
             ctx,
             limits,
+            steps: 0,
         }
     }
 
@@ -183,6 +192,11 @@ impl<'a> State<'a> {
 
     fn walk(&mut self, dot: &Value, node: &'a Node) -> R<()> {
         self.at = At::Node(node);
+        self.steps += 1;
+        if self.steps > self.limits.max_steps {
+            let limit = self.limits.max_steps;
+            return self.errorf(format!("execution stopped after {limit} steps"));
+        }
         match node {
             Node::Action { pipe, .. } => {
                 let val = self.eval_pipeline(dot, pipe)?;
@@ -656,6 +670,13 @@ impl<'a> State<'a> {
         let argv = self.eval_args(dot, func.params, func.variadic, name, args, fin)?;
         debug_assert!(argv.len() >= func.num_in().saturating_sub(1));
         match (func.imp)(&self.ctx, &argv) {
+            Ok(Value::Str(s)) if s.len() > self.limits.max_output_bytes => {
+                self.at = at;
+                let limit = self.limits.max_output_bytes;
+                self.errorf(format!(
+                    "error calling {name}: result exceeds the renderer's limit of {limit} bytes"
+                ))
+            }
             Ok(v) => Ok(v),
             Err(e) => {
                 self.at = at;

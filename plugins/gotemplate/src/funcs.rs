@@ -260,8 +260,9 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
         }),
         "seq" => f!([Int, Int], |_, a| {
             let (first, last) = (i(&a[0]), i(&a[1]));
-            // A guest-controlled size: refuse sequences that could not fit in memory anyway.
-            if last >= first && last - first > 100_000_000 {
+            // A template-controlled size: 10 million ints (80 MB) is far past any real use
+            // and keeps a runaway `seq` from exhausting the renderer's memory.
+            if last >= first && last - first >= 10_000_000 {
                 return Err(format!("seq: {} elements is too many", last - first + 1));
             }
             Ok(Value::Ints(Rc::new(if last >= first {

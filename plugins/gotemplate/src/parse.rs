@@ -268,6 +268,7 @@ pub(crate) fn parse(
         vars: vec!["$".into()],
         action_line: 0,
         range_depth: 0,
+        nesting: 0,
         is_function,
         trees: TreeSet::new(),
     };
@@ -286,6 +287,11 @@ impl Item {
     }
 }
 
+/// How deeply pipelines, parentheses and control structures may nest. Go has no limit (its
+/// stacks grow); a fixed-stack WebAssembly guest needs one to fail cleanly instead of
+/// overflowing. Real templates nest a handful of levels.
+pub(crate) const MAX_NESTING: usize = 500;
+
 struct Parser<'a> {
     parse_name: String,
     items: Vec<Item>,
@@ -295,6 +301,8 @@ struct Parser<'a> {
     vars: Vec<String>,
     action_line: usize,
     range_depth: usize,
+    /// Current nesting of pipelines and control structures (see MAX_NESTING).
+    nesting: usize,
     is_function: &'a dyn Fn(&str) -> bool,
     trees: TreeSet,
 }
@@ -645,6 +653,17 @@ impl<'a> Parser<'a> {
     }
 
     fn pipeline(&mut self, context: &str, end: ItemType) -> PResult<Pipe> {
+        self.nesting += 1;
+        let r = if self.nesting > MAX_NESTING {
+            self.errorf(format!("{context} nested more than {MAX_NESTING} deep"))
+        } else {
+            self.pipeline_inner(context, end)
+        };
+        self.nesting -= 1;
+        r
+    }
+
+    fn pipeline_inner(&mut self, context: &str, end: ItemType) -> PResult<Pipe> {
         let token = self.peek_non_space();
         let mut pipe = Pipe {
             pos: token.pos,

@@ -323,7 +323,14 @@ fn shortest_digits(f: f64) -> Digits {
     digits_from_exp(&format!("{:e}", f.abs()))
 }
 
+/// An f64's exact decimal expansion has at most 767 significant digits and 1074 fractional
+/// ones; asking for more only adds zeros. Rust's formatter panics on precisions above 65535
+/// (Go allows up to 10^6), so precision is capped here and the zeros come from padding.
+const MAX_SIG_DIGITS: usize = 800;
+const MAX_FRAC_DIGITS: usize = 1100;
+
 fn fixed_digits(f: f64, n: usize) -> Digits {
+    let n = n.min(MAX_SIG_DIGITS);
     digits_from_exp(&format!("{:.*e}", n.saturating_sub(1), f.abs()))
 }
 
@@ -417,7 +424,12 @@ pub(crate) fn format_float(f: f64, fmt: char, prec: i32) -> String {
             _ => {
                 // %f: round at prec digits after the point; Rust's fixed formatting rounds the
                 // exact binary value half-to-even, as Go's decimal rounding does.
-                out.push_str(&format!("{:.*}", prec as usize, f.abs()));
+                let prec = prec as usize;
+                out.push_str(&format!("{:.*}", prec.min(MAX_FRAC_DIGITS), f.abs()));
+                out.extend(std::iter::repeat_n(
+                    '0',
+                    prec.saturating_sub(MAX_FRAC_DIGITS),
+                ));
                 return out;
             }
         }
@@ -469,6 +481,20 @@ mod tests {
         assert_eq!(format_float(3.0, 'e', 6), "3.000000e+00");
         assert_eq!(format_float(1234.5678, 'g', 3), "1.23e+03");
         assert_eq!(format_float(100.0, 'g', 3), "100");
+    }
+
+    #[test]
+    fn huge_precisions_pad_with_zeros_instead_of_panicking() {
+        // Found by the fuzzer: `printf "%.99990f"`. Go prints the exact expansion and zeros.
+        let s = format_float(1.5, 'f', 99_990);
+        assert_eq!(s.len(), 2 + 99_990);
+        assert!(s.starts_with("1.5000") && s.ends_with('0'));
+        let e = format_float(1.5, 'e', 70_000);
+        assert!(
+            e.starts_with("1.5000") && e.ends_with("e+00"),
+            "{}",
+            &e[e.len() - 10..]
+        );
     }
 
     #[test]
