@@ -2,11 +2,10 @@
 //! answered according to the instance's [`Grants`].
 
 use super::bindings::wconfd::plugin::{host, types};
-use super::limits::{EnvGrant, Grants};
+use super::limits::{EnvGrant, Grants, Limiter};
 use std::net::ToSocketAddrs;
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
-use wasmtime::StoreLimits;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// Longest name the host will look up or read for a guest (guest-controlled input).
@@ -16,7 +15,7 @@ const MAX_NAME_BYTES: usize = 4096;
 pub struct PluginState {
     pub(crate) wasi: WasiCtx,
     pub(crate) table: ResourceTable,
-    pub(crate) limits: StoreLimits,
+    pub(crate) limits: Limiter,
     pub(crate) grants: Arc<Grants>,
 }
 

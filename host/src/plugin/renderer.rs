@@ -8,7 +8,7 @@ use super::limits::{Grants, Limits, EPOCH_TICK};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use wasmtime::component::ResourceAny;
-use wasmtime::{Engine, Store, StoreLimitsBuilder};
+use wasmtime::{Engine, Store};
 
 /// Why a render did not produce output.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -88,10 +88,7 @@ impl WasmRenderer {
         let state = PluginState {
             wasi: wasmtime_wasi::WasiCtx::builder().build(),
             table: wasmtime::component::ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(self.limits.memory_bytes)
-                .trap_on_grow_failure(true)
-                .build(),
+            limits: super::limits::Limiter::new(&self.limits),
             grants: self.grants.clone(),
         };
         let mut store = Store::new(&self.engine, state);
@@ -202,6 +199,20 @@ impl WasmRenderer {
                 .call_render(&mut live.store, handle, &kvs)?
                 .map_err(Self::from_wit))
         })
+    }
+
+    /// Peak linear memory of the current instance, in bytes (0 if there is none yet).
+    pub fn peak_memory_bytes(&self) -> usize {
+        let guard = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        guard
+            .as_ref()
+            .map(|l| l.store.data().limits.peak_memory)
+            .unwrap_or(0)
+    }
+
+    /// Drop the current instance (the next call starts a fresh one).
+    pub fn reset(&self) {
+        *self.live.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// The plugin's own description (`describe`).

@@ -4,7 +4,7 @@
 //! placement as Go, so outputs and error texts (`template: NAME:LINE:COL: executing "NAME" at
 //! <...>: ...`) match.
 
-use crate::funcs::{self, Ctx, Func, Ty};
+use crate::funcs::{Ctx, Func, Ty};
 use crate::parse::{Arg, Branch, Command, List, Node, Pipe, TreeSet};
 use crate::value::Value;
 use crate::{ErrorKind, TemplateError};
@@ -228,6 +228,12 @@ impl<'a> State<'a> {
     }
 
     fn print_value(&mut self, v: &Value) -> R<()> {
+        // The common cases go straight to the output.
+        match v {
+            Value::Str(s) => return self.write(s),
+            Value::Int(i) => return self.write(&i.to_string()),
+            _ => {}
+        }
         let mut s = String::new();
         match v {
             Value::Invalid => s.push_str("<no value>"),
@@ -570,7 +576,7 @@ impl<'a> State<'a> {
         fin: Option<Value>,
     ) -> R<Value> {
         self.at = At::Arg(node);
-        let Some(func) = funcs::lookup(name) else {
+        let Arg::Identifier { func, .. } = node else {
             return self.errorf(format!(
                 "{} is not a defined function",
                 crate::fmt::quote_go(name)
@@ -580,7 +586,7 @@ impl<'a> State<'a> {
             Some(c) => At::Cmd(c),
             None => At::Arg(node),
         };
-        self.eval_call(dot, &func, call_at, name, args, fin)
+        self.eval_call(dot, func, call_at, name, args, fin)
     }
 
     /// Evaluate the arguments of a call against its parameter types (Go's `evalCall` minus the

@@ -8,7 +8,7 @@ use crate::fmt::{sprint, sprintf, sprintln};
 use crate::path;
 use crate::store::key_error;
 use crate::store::Store;
-use crate::value::{BasicKind, KvPair, KvsType, Srv, Value};
+use crate::value::{BasicKind, KvsType, Srv, Value};
 use crate::Host;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -54,10 +54,17 @@ pub(crate) struct Ctx<'a> {
 type Imp = fn(&Ctx<'_>, &[Value]) -> Result<Value, String>;
 
 /// One function: fixed parameters, optional variadic element type, implementation.
+#[derive(Clone, Copy)]
 pub(crate) struct Func {
     pub params: &'static [Ty],
     pub variadic: Option<Ty>,
     pub imp: Imp,
+}
+
+impl std::fmt::Debug for Func {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("func")
+    }
 }
 
 impl Func {
@@ -141,14 +148,14 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
         "get" => f!([Str], |c, a| c
             .store
             .get(s(&a[0]))
-            .map(|kv| Value::Kv(Rc::new(kv)))
+            .map(Value::Kv)
             .ok_or_else(|| key_error(s(&a[0])))),
         "gets" => f!([Str], |c, a| c
             .store
             .get_all(s(&a[0]))
             .map(|v| Value::Kvs(Rc::new(v), KvsType::Named))),
         "getv" => f!([Str], var Str, |c, a| match c.store.get(s(&a[0])) {
-            Some(kv) => Ok(Value::Str(kv.value)),
+            Some(kv) => Ok(Value::Str(kv.value.clone())),
             None if a.len() > 1 => Ok(a[1].clone()),
             None => Err(key_error(s(&a[0]))),
         }),
@@ -640,13 +647,4 @@ fn le(a1: &Value, a2: &Value) -> Result<bool, String> {
         return Ok(true);
     }
     eq(a1, std::slice::from_ref(a2))
-}
-
-/// Used by `KvPair` construction in tests.
-#[allow(dead_code)]
-pub(crate) fn kv(key: &str, value: &str) -> KvPair {
-    KvPair {
-        key: key.into(),
-        value: value.into(),
-    }
 }

@@ -88,7 +88,7 @@ impl Parser<'_> {
             None => Err(EOF_ERR.into()),
             Some(b'{') => self.object(),
             Some(b'[') => self.array(),
-            Some(b'"') => self.string().map(|s| Value::Str(s.into())),
+            Some(b'"') => self.string_rc().map(Value::Str),
             Some(b't') => self.literal("true", Value::Bool(true)),
             Some(b'f') => self.literal("false", Value::Bool(false)),
             Some(b'n') => self.literal("null", Value::NilIface),
@@ -170,6 +170,25 @@ impl Parser<'_> {
             }
         }
         Ok(v)
+    }
+
+    /// A string as shared text. Most JSON strings have no escapes: those are taken straight
+    /// from the input (one copy) instead of being rebuilt byte by byte.
+    fn string_rc(&mut self) -> Result<Rc<str>, String> {
+        let start = self.i + 1;
+        let body = &self.s[start..];
+        if let Some(end) = body
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        {
+            if body[end] == b'"' {
+                if let Ok(text) = std::str::from_utf8(&body[..end]) {
+                    self.i = start + end + 1;
+                    return Ok(Rc::from(text));
+                }
+            }
+        }
+        self.string().map(Rc::from)
     }
 
     fn string(&mut self) -> Result<String, String> {
@@ -257,7 +276,7 @@ impl Parser<'_> {
             if self.peek() != Some(b'"') {
                 return Err(self.err_at("looking for beginning of object key string"));
             }
-            let k = self.string()?;
+            let k = self.string_rc()?;
             self.skip_ws();
             if self.peek() != Some(b':') {
                 return Err(self.err_at("after object key"));
@@ -265,7 +284,7 @@ impl Parser<'_> {
             self.i += 1;
             self.skip_ws();
             let v = self.value()?;
-            m.insert(Rc::from(k), v);
+            m.insert(k, v);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.i += 1,

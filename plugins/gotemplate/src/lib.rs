@@ -120,14 +120,12 @@ pub struct Template {
 impl Template {
     /// Parse `text`; `name` appears in error messages (confd uses the base name of `src`).
     pub fn parse(name: &str, text: &str) -> Result<Template, TemplateError> {
-        let trees = parse::parse(name, text, &|f| funcs::lookup(f).is_some()).map_err(|e| {
-            TemplateError {
-                kind: ErrorKind::Parse,
-                message: e.message,
-                template: name.to_string(),
-                line: e.line as u32,
-                column: 0,
-            }
+        let trees = parse::parse(name, text).map_err(|e| TemplateError {
+            kind: ErrorKind::Parse,
+            message: e.message,
+            template: name.to_string(),
+            line: e.line as u32,
+            column: 0,
         })?;
         Ok(Template {
             name: name.to_string(),

@@ -87,6 +87,8 @@ pub(crate) enum Arg {
     Identifier {
         pos: usize,
         name: String,
+        /// Resolved when parsed, so execution never looks a name up.
+        func: crate::funcs::Func,
     },
     Variable {
         pos: usize,
@@ -253,11 +255,7 @@ pub(crate) type TreeSet = HashMap<String, Rc<List>>;
 
 /// Parse `text` as template `name`, returning every tree it defines (the main one under
 /// `name`, plus each `define`/`block`).
-pub(crate) fn parse(
-    name: &str,
-    text: &str,
-    is_function: &dyn Fn(&str) -> bool,
-) -> Result<TreeSet, ParseError> {
+pub(crate) fn parse(name: &str, text: &str) -> Result<TreeSet, ParseError> {
     let items = lex(text);
     let mut p = Parser {
         parse_name: name.to_string(),
@@ -269,7 +267,6 @@ pub(crate) fn parse(
         action_line: 0,
         range_depth: 0,
         nesting: 0,
-        is_function,
         trees: TreeSet::new(),
     };
     p.parse_top(name)?;
@@ -292,7 +289,7 @@ impl Item {
 /// overflowing. Real templates nest a handful of levels.
 pub(crate) const MAX_NESTING: usize = 500;
 
-struct Parser<'a> {
+struct Parser {
     parse_name: String,
     items: Vec<Item>,
     next_item: usize,
@@ -303,7 +300,6 @@ struct Parser<'a> {
     range_depth: usize,
     /// Current nesting of pipelines and control structures (see MAX_NESTING).
     nesting: usize,
-    is_function: &'a dyn Fn(&str) -> bool,
     trees: TreeSet,
 }
 
@@ -316,7 +312,7 @@ fn is_empty_list(l: &List) -> bool {
     })
 }
 
-impl<'a> Parser<'a> {
+impl Parser {
     fn lex_next(&mut self) -> Item {
         if self.next_item < self.items.len() {
             self.next_item += 1;
@@ -826,15 +822,16 @@ impl<'a> Parser<'a> {
         let pos = token.pos;
         let arg = match token.typ {
             ItemType::Identifier => {
-                if !(self.is_function)(&token.val) {
+                let Some(func) = crate::funcs::lookup(&token.val) else {
                     return self.errorf(format!(
                         "function {} not defined",
                         crate::fmt::quote_go(&token.val)
                     ));
-                }
+                };
                 Arg::Identifier {
                     pos,
                     name: token.val,
+                    func,
                 }
             }
             ItemType::Dot => Arg::Dot { pos },

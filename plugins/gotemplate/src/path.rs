@@ -30,6 +30,21 @@ pub fn clean(p: &str) -> String {
     }
 }
 
+/// Whether `p` is already what `join_root` would make of it: `/`-rooted, no empty, `.` or
+/// `..` segments, no trailing slash. Most backend keys are; they skip the rebuild.
+pub fn is_clean_abs(p: &str) -> bool {
+    if p == "/" {
+        return true;
+    }
+    let Some(rest) = p.strip_prefix('/') else {
+        return false;
+    };
+    !rest.is_empty()
+        && rest
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+}
+
 /// `path.Join("/", p)`.
 pub fn join_root(p: &str) -> String {
     clean(&format!("/{p}"))
@@ -246,6 +261,16 @@ mod tests {
         assert_eq!(dir(""), ".");
         assert_eq!(dir("/a/b"), "/a");
         assert_eq!(dir("a"), ".");
+    }
+
+    #[test]
+    fn clean_keys_are_recognised() {
+        for p in ["/", "/a", "/a/b", "/a.b/c"] {
+            assert!(is_clean_abs(p) && join_root(p) == p, "{p}");
+        }
+        for p in ["", "a", "/a/", "//a", "/a//b", "/./a", "/a/..", "/a/."] {
+            assert!(!is_clean_abs(p), "{p}");
+        }
     }
 
     #[test]

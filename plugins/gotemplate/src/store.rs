@@ -13,7 +13,8 @@ use std::rc::Rc;
 /// One resource's snapshot, indexed by key.
 #[derive(Default, Debug, Clone)]
 pub struct Store {
-    map: BTreeMap<Rc<str>, Rc<str>>,
+    /// Each pair shares its key's allocation with the map key.
+    map: BTreeMap<Rc<str>, Rc<KvPair>>,
 }
 
 /// memkv's error for a missing key.
@@ -33,18 +34,39 @@ impl Store {
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
         prefix: &str,
     ) -> Self {
-        let mut map = BTreeMap::new();
-        for (k, v) in pairs {
-            let rel = k.strip_prefix(prefix).unwrap_or(k);
-            let key = path::join_root(rel);
-            map.insert(Rc::from(key), Rc::from(v));
+        // Collecting first lets BTreeMap bulk-build from sorted input (backends and the host
+        // hand pairs over in key order); later duplicates win, as with inserts.
+        let pairs: Vec<(Rc<str>, Rc<KvPair>)> = pairs
+            .into_iter()
+            .map(|(k, v)| {
+                let rel = k.strip_prefix(prefix).unwrap_or(k);
+                let key: Rc<str> = if path::is_clean_abs(rel) {
+                    Rc::from(rel)
+                } else {
+                    Rc::from(path::join_root(rel))
+                };
+                let pair = Rc::new(KvPair {
+                    key: key.clone(),
+                    value: Rc::from(v),
+                });
+                (key, pair)
+            })
+            .collect();
+        Store {
+            map: pairs.into_iter().collect(),
         }
-        Store { map }
     }
 
     /// Set one key verbatim (already cleaned and relative).
     pub fn set(&mut self, key: &str, value: &str) {
-        self.map.insert(key.into(), value.into());
+        let key: Rc<str> = key.into();
+        self.map.insert(
+            key.clone(),
+            Rc::new(KvPair {
+                key,
+                value: value.into(),
+            }),
+        );
     }
 
     /// Number of keys.
@@ -57,18 +79,15 @@ impl Store {
         self.map.is_empty()
     }
 
-    pub(crate) fn get(&self, key: &str) -> Option<KvPair> {
-        self.map.get_key_value(key).map(|(k, v)| KvPair {
-            key: k.clone(),
-            value: v.clone(),
-        })
+    pub(crate) fn get(&self, key: &str) -> Option<Rc<KvPair>> {
+        self.map.get(key).cloned()
     }
 
     /// Keys starting with `prefix`, in order.
     fn range_from<'a>(
         &'a self,
         prefix: &'a str,
-    ) -> impl Iterator<Item = (&'a Rc<str>, &'a Rc<str>)> + 'a {
+    ) -> impl Iterator<Item = (&'a Rc<str>, &'a Rc<KvPair>)> + 'a {
         self.map
             .range::<str, _>((
                 std::ops::Bound::Included(prefix),
@@ -78,17 +97,14 @@ impl Store {
     }
 
     /// memkv `GetAll`: pairs whose key matches the `path.Match` pattern, sorted by key.
-    pub(crate) fn get_all(&self, pattern: &str) -> Result<Vec<KvPair>, String> {
+    pub(crate) fn get_all(&self, pattern: &str) -> Result<Vec<Rc<KvPair>>, String> {
         // Only keys starting with the pattern's literal prefix can match: scan just those.
         let lit_end = pattern.find(['*', '?', '[', '\\']).unwrap_or(pattern.len());
         let literal = &pattern[..lit_end];
         let mut out = Vec::new();
         for (k, v) in self.range_from(literal) {
             if path::matches(pattern, k)? {
-                out.push(KvPair {
-                    key: k.clone(),
-                    value: v.clone(),
-                });
+                out.push(v.clone());
             }
         }
         if out.is_empty() {
@@ -105,7 +121,7 @@ impl Store {
         let mut vs: Vec<Rc<str>> = self
             .get_all(pattern)?
             .into_iter()
-            .map(|kv| kv.value)
+            .map(|kv| kv.value.clone())
             .collect();
         vs.sort();
         Ok(vs)

@@ -51,7 +51,13 @@ pub(crate) fn unquote_char(s: &str, quote: char) -> Option<(char, &str)> {
             Some((char::from_u32(v)?, &rest[n..]))
         }
         '0'..='7' => {
-            if rest.len() < 2 {
+            // Exactly three octal digits; check bytes first so a multi-byte character after
+            // the escape is never sliced (found by the fuzzer: "\1Féllo").
+            if rest.len() < 2
+                || !rest.as_bytes()[..2]
+                    .iter()
+                    .all(|b| (b'0'..=b'7').contains(b))
+            {
                 return None;
             }
             let digits = format!("{e}{}", &rest[..2]);

@@ -82,7 +82,7 @@ pub enum Value {
     /// `memkv.KVPair`
     Kv(Rc<KvPair>),
     /// `memkv.KVPairs` / `[]memkv.KVPair`
-    Kvs(Rc<Vec<KvPair>>, KvsType),
+    Kvs(Rc<Vec<Rc<KvPair>>>, KvsType),
     /// `*net.SRV`
     Srv(Rc<Srv>),
     /// `[]*net.SRV`
@@ -172,7 +172,7 @@ impl Value {
             Value::Strings(v) => Value::Str(v[i].clone()),
             Value::Ints(v) => Value::Int(v[i]),
             Value::List(v) => v[i].clone(),
-            Value::Kvs(v, _) => Value::Kv(Rc::new(v[i].clone())),
+            Value::Kvs(v, _) => Value::Kv(v[i].clone()),
             Value::Srvs(v) => Value::Srv(v[i].clone()),
             _ => Value::Invalid,
         }

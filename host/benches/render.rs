@@ -1,0 +1,197 @@
+//! Renderer speed against Go, measured in the same run (`scripts/bench.sh`).
+//!
+//! Each workload is rendered through the real host and the real WebAssembly component (what a
+//! resource pass costs after the fetch: pairs handed to the guest, store built, template
+//! executed; the template is parsed once and reused) and through `oracle -bench` (Go's
+//! text/template with confd's functions): `pass_ns` is what confd does on every pass (fill the
+//! store, parse, execute), `exec_ns` executes a pre-parsed template. Each workload also runs at
+//! half size to show how the cost grows with the input.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+use wconfd::plugin::{LoadOptions, Plugins};
+
+struct Workload {
+    name: &'static str,
+    template: String,
+    kv: Vec<(String, String)>,
+}
+
+fn nginx(services: usize) -> Workload {
+    // Seed 000's nginx template: lsdir + gets + json, 4 upstreams per service.
+    let template = "{{range $dir := lsdir \"/services/web\"}}\nupstream {{base $dir}} {\n    {{$custdir := printf \"/services/web/%s/*\" $dir}}{{range gets $custdir}}\n    server {{$data := json .Value}}{{$data.IP}}:80;\n    {{end}}\n}\n\nserver {\n    server_name {{base $dir}}.example.com;\n    location / {\n        proxy_pass {{base $dir}};\n    }\n}\n{{end}}\n".to_string();
+    let mut kv = Vec::new();
+    for s in 0..services {
+        for h in 1..=4 {
+            kv.push((
+                format!("/services/web/cust{s}/{h}"),
+                format!("{{\"IP\": \"10.{}.{}.{h}\"}}", s / 256, s % 256),
+            ));
+        }
+    }
+    Workload {
+        name: "nginx lsdir+gets+json",
+        template,
+        kv,
+    }
+}
+
+fn printf_keys(keys: usize) -> Workload {
+    let template = "{{range gets \"/*\"}}{{printf \"%s=%s\\n\" .Key .Value}}{{end}}".to_string();
+    let kv = (0..keys)
+        .map(|i| (format!("/key{i:05}"), format!("value-{i}")))
+        .collect();
+    Workload {
+        name: "range gets /* + printf",
+        template,
+        kv,
+    }
+}
+
+fn twemproxy(pools: usize) -> Workload {
+    let seed =
+        std::fs::read_to_string(repo().join("examples/twemproxy/confdir/templates/twemproxy.tmpl"))
+            .unwrap();
+    let kv = (0..pools)
+        .map(|p| {
+            let v = format!(
+                "{{\"ListenAddr\": {{\"IP\": \"192.168.5.7\", \"Port\": \"{}\"}}, \"Servers\": [{{\"IP\": \"10.233.{}.1\", \"Port\": \"6379\", \"Master\": true}}, {{\"IP\": \"10.233.{}.2\", \"Port\": \"6379\", \"Master\": false}}], \"Password\": \"pw{p}\"}}",
+                20000 + p,
+                p % 250,
+                p % 250
+            );
+            (format!("/twemproxy/pool/redis{p}"), v)
+        })
+        .collect();
+    Workload {
+        name: "twemproxy pools",
+        template: seed,
+        kv,
+    }
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The oracle binary: `$WCONFD_ORACLE`, else built from `../shared/oracle` into target/.
+fn oracle() -> PathBuf {
+    if let Ok(p) = std::env::var("WCONFD_ORACLE") {
+        return PathBuf::from(p);
+    }
+    let out = repo().join("target/oracle/oracle");
+    if !out.exists() {
+        let src = repo().parent().unwrap().join("shared/oracle");
+        let status = Command::new("go")
+            .arg("build")
+            .arg("-o")
+            .arg(&out)
+            .arg(".")
+            .current_dir(&src)
+            .status()
+            .expect("go (install golang-go)");
+        assert!(status.success(), "building the oracle failed");
+    }
+    out
+}
+
+struct Go {
+    pass_ns: f64,
+    exec_ns: f64,
+    bytes: u64,
+}
+
+fn run_oracle(w: &Workload, renders: u32) -> Go {
+    let case = serde_json::json!({
+        "template": w.template,
+        "kv": w.kv.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("case.json");
+    std::fs::write(&path, case.to_string()).unwrap();
+    let out = Command::new(oracle())
+        .arg("-bench")
+        .arg(renders.to_string())
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "oracle: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    Go {
+        pass_ns: v["pass_ns"].as_f64().unwrap(),
+        exec_ns: v["exec_ns"].as_f64().unwrap(),
+        bytes: v["output_bytes"].as_u64().unwrap(),
+    }
+}
+
+fn main() {
+    let cache = repo().join("target/bench-plugin-cache");
+    let plugins = Plugins::load(&LoadOptions {
+        plugin_dir: None,
+        cache_dir: Some(&cache),
+        limits: Default::default(),
+    });
+    let renderer = plugins.renderer("gotemplate").expect("built-in renderer");
+    let workloads: Vec<(Workload, Workload)> = vec![
+        (nginx(1000), nginx(2000)),
+        (printf_keys(10_000), printf_keys(20_000)),
+        (twemproxy(250), twemproxy(500)),
+    ];
+    println!("| workload | keys | wconfd ms/render | Go pass_ms | Go exec_ms | wconfd / Go pass | wconfd / Go exec | wconfd ms at half size |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let mut peak = 0;
+    for (half, full) in &workloads {
+        let time = |w: &Workload| {
+            let name = "bench.tmpl";
+            let out = renderer.render(name, &w.template, &w.kv).expect("render");
+            let renders = 20u32;
+            let start = Instant::now();
+            for _ in 0..renders {
+                std::hint::black_box(renderer.render(name, &w.template, &w.kv).expect("render"));
+            }
+            (
+                start.elapsed().as_nanos() as f64 / renders as f64,
+                out.len(),
+            )
+        };
+        let (half_ns, _) = time(half);
+        let (ns, bytes) = time(full);
+        let go = run_oracle(full, 20);
+        assert_eq!(
+            bytes as u64, go.bytes,
+            "{}: wconfd and Go must produce the same number of bytes",
+            full.name
+        );
+        println!(
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2}x | {:.2}x | {:.2} |",
+            full.name,
+            full.kv.len(),
+            ns / 1e6,
+            go.pass_ns / 1e6,
+            go.exec_ns / 1e6,
+            ns / go.pass_ns,
+            ns / go.exec_ns,
+            half_ns / 1e6
+        );
+        if full.name.starts_with("nginx") {
+            // Peak linear memory of one render of workload (1) in a fresh instance.
+            renderer.reset();
+            renderer
+                .render("bench.tmpl", &full.template, &full.kv)
+                .expect("render");
+            peak = renderer.peak_memory_bytes();
+        }
+    }
+    println!(
+        "\npeak linear memory of one nginx render (2,000 services) in a fresh instance: {:.1} MiB",
+        peak as f64 / (1 << 20) as f64
+    );
+}
