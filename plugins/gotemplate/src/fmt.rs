@@ -368,7 +368,12 @@ impl Printer {
                         has_point = true;
                         body.push(c);
                     }
-                    'p' | 'P' | 'e' | 'E' => {
+                    // In hex floats 'e' is a digit; only the 'p' exponent is the tail.
+                    'p' | 'P' => {
+                        tail = bytes[i..].iter().collect();
+                        break;
+                    }
+                    'e' | 'E' if verb != 'x' && verb != 'X' => {
                         tail = bytes[i..].iter().collect();
                         break;
                     }
@@ -415,7 +420,7 @@ impl Printer {
     fn print_float(&mut self, v: f64, verb: char, arg: &Value) {
         match verb {
             'v' => self.fmt_float(v, 'g', -1),
-            'g' | 'G' => self.fmt_float(v, verb, -1),
+            'g' | 'G' | 'b' | 'x' | 'X' => self.fmt_float(v, verb, -1),
             'f' | 'F' | 'e' | 'E' => self.fmt_float(v, verb, 6),
             _ => self.bad_verb(verb, arg),
         }
@@ -494,7 +499,8 @@ impl Printer {
                     self.buf.push_str("<invalid reflect.Value>");
                 } else if self.f.sharp_v {
                     self.buf.push_str("interface {}(nil)");
-                } else if verb == 'v' {
+                } else if verb == 'v' || matches!(v, Value::NilIface) {
+                    // A nil interface{} inside a container prints <nil> whatever the verb.
                     self.buf.push_str("<nil>");
                 } else {
                     self.bad_verb(verb, v);

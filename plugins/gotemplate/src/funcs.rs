@@ -237,7 +237,7 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
         "reverse" => f!([Any], |_, a| Ok(reverse(&a[0]))),
         "sortByLength" => f!([Strings], |_, a| {
             let mut v = str_list(&a[0]);
-            v.sort_by_key(|s| s.len());
+            crate::gosort::sort(&mut v, |a, b| a.len() < b.len());
             Ok(strings(v))
         }),
         "sortKVByLength" => f!([KvSlice], |_, a| {
@@ -245,7 +245,7 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
                 Value::Kvs(v, _) => v.to_vec(),
                 _ => Vec::new(),
             };
-            v.sort_by_key(|kv| kv.key.len());
+            crate::gosort::sort(&mut v, |a, b| a.key.len() < b.key.len());
             Ok(Value::Kvs(Rc::new(v), KvsType::Slice))
         }),
         "add" => f!([Int, Int], |_, a| Ok(Value::Int(

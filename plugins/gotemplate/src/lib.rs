@@ -22,6 +22,7 @@ mod base64;
 mod exec;
 mod fmt;
 mod funcs;
+mod gosort;
 mod json;
 mod lex;
 mod parse;

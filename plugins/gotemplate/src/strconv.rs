@@ -391,7 +391,80 @@ fn fmt_f(out: &mut String, d: &Digits, prec: i32) {
     }
 }
 
-/// Go's `strconv.FormatFloat(f, fmt, prec, 64)` for fmt in `e E f F g G` (`prec` -1 = shortest).
+/// The binary mantissa (with the implicit bit) and unbiased exponent of a finite f64, as
+/// Go's `genericFtoa` computes them: value = mant × 2^(exp − 52).
+fn binary_parts(f: f64) -> (u64, i32) {
+    let bits = f.to_bits();
+    let mut exp = ((bits >> 52) & 0x7ff) as i32;
+    let mut mant = bits & ((1u64 << 52) - 1);
+    if exp == 0 {
+        exp += 1; // denormal
+    } else {
+        mant |= 1u64 << 52;
+    }
+    (mant, exp - 1023)
+}
+
+/// Go's `%b` for floats: `mantissa p ±exponent` in decimal (`4503599627370496p-49`).
+fn fmt_b(out: &mut String, f: f64) {
+    let (mant, exp) = binary_parts(f);
+    let exp = exp - 52;
+    out.push_str(&format!("{mant}p{}{exp}", if exp >= 0 { "+" } else { "" }));
+}
+
+/// Go's `%x`/`%X` for floats: `0x1.8p+00`, rounded to `prec` hex digits when `prec >= 0`.
+fn fmt_x(out: &mut String, f: f64, prec: i32, upper: bool) {
+    let (mut mant, mut exp) = binary_parts(f);
+    if mant == 0 {
+        exp = 0;
+    }
+    mant <<= 60 - 52;
+    while mant != 0 && mant & (1 << 60) == 0 {
+        mant <<= 1;
+        exp -= 1;
+    }
+    if (0..15).contains(&prec) {
+        let shift = (prec * 4) as u32;
+        let extra = (mant << shift) & ((1u64 << 60) - 1);
+        mant >>= 60 - shift;
+        if extra | (mant & 1) > 1 << 59 {
+            mant += 1;
+        }
+        mant <<= 60 - shift;
+        if mant & (1 << 61) != 0 {
+            mant >>= 1;
+            exp += 1;
+        }
+    }
+    let hex: &[u8] = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
+    out.push('0');
+    out.push(if upper { 'X' } else { 'x' });
+    out.push((b'0' + ((mant >> 60) & 1) as u8) as char);
+    mant <<= 4;
+    if prec < 0 && mant != 0 {
+        out.push('.');
+        while mant != 0 {
+            out.push(hex[((mant >> 60) & 15) as usize] as char);
+            mant <<= 4;
+        }
+    } else if prec > 0 {
+        out.push('.');
+        for _ in 0..prec {
+            out.push(hex[((mant >> 60) & 15) as usize] as char);
+            mant <<= 4;
+        }
+    }
+    out.push(if upper { 'P' } else { 'p' });
+    out.push(if exp < 0 { '-' } else { '+' });
+    out.push_str(&format!("{:02}", exp.unsigned_abs()));
+}
+
+/// Go's `strconv.FormatFloat(f, fmt, prec, 64)` for fmt in `b e E f F g G x X`
+/// (`prec` -1 = shortest).
 pub(crate) fn format_float(f: f64, fmt: char, prec: i32) -> String {
     if f.is_nan() {
         return "NaN".into();
@@ -406,6 +479,17 @@ pub(crate) fn format_float(f: f64, fmt: char, prec: i32) -> String {
     let mut out = String::new();
     if f.is_sign_negative() {
         out.push('-');
+    }
+    match fmt {
+        'b' => {
+            fmt_b(&mut out, f);
+            return out;
+        }
+        'x' | 'X' => {
+            fmt_x(&mut out, f, prec, fmt == 'X');
+            return out;
+        }
+        _ => {}
     }
     let fmt = if fmt == 'F' { 'f' } else { fmt };
     let shortest = prec < 0;
