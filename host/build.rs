@@ -10,20 +10,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
-    let manifest_dir =
-        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let root = manifest_dir
         .parent()
         .expect("host/ lives in the workspace root")
         .to_path_buf();
-    let out =
-        PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("gotemplate.wasm");
+    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("gotemplate.wasm");
 
     println!("cargo:rerun-if-env-changed=WCONFD_RENDERER_WASM");
     if let Ok(prebuilt) = env::var("WCONFD_RENDERER_WASM") {
         println!("cargo:rerun-if-changed={prebuilt}");
-        std::fs::copy(&prebuilt, &out)
-            .unwrap_or_else(|e| panic!("WCONFD_RENDERER_WASM={prebuilt}: {e}"));
+        std::fs::copy(&prebuilt, &out).unwrap_or_else(|e| panic!("WCONFD_RENDERER_WASM={prebuilt}: {e}"));
         return;
     }
     for p in [
@@ -81,6 +78,5 @@ fn main() {
 }
 
 fn copy(from: &Path, to: &Path) {
-    std::fs::copy(from, to)
-        .unwrap_or_else(|e| panic!("copy {} -> {}: {e}", from.display(), to.display()));
+    std::fs::copy(from, to).unwrap_or_else(|e| panic!("copy {} -> {}: {e}", from.display(), to.display()));
 }

@@ -12,18 +12,24 @@ if ! rustup target list --toolchain "$toolchain" --installed 2>/dev/null | grep 
   rustup toolchain install "$toolchain" --profile minimal --component rustfmt,clippy >&2
   rustup target add --toolchain "$toolchain" wasm32-wasip2 >&2
 fi
+
+apt_install() {
+  echo "setup: installing $*" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq >&2
+  $SUDO apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
+# etcd-client generates its gRPC code at build time with protoc.
+command -v protoc >/dev/null || apt_install protobuf-compiler
 [ "${1:-}" = "--build-only" ] && exit 0
 
-# Servers the backend tests start on loopback (etcd, redis), and Go for the template oracle
-# (only needed to regenerate fixtures: scripts/gen-corpus.py).
+# Servers the backend tests start on loopback (etcd, redis) and their clients.
 need=()
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v etcdctl >/dev/null || need+=(etcd-client)
 command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
-  echo "setup: installing ${need[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq >&2
-  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+  apt_install "${need[@]}"
 fi

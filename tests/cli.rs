@@ -49,11 +49,7 @@ fn version_prints_and_exits_0() {
 fn bad_config_file_exits_1_naming_file_line_and_key() {
     let dir = Dir::new();
     let cfg = dir.write("confd.toml", "backend = \"file\"\n\ninterval = \"often\"\n");
-    let r = Wconfd::new()
-        .arg("-onetime")
-        .arg("-config-file")
-        .arg(&cfg)
-        .run();
+    let r = Wconfd::new().arg("-onetime").arg("-config-file").arg(&cfg).run();
     r.code(1).stderr_has(&format!(
         "FATAL {}:3: key 'interval': expected an integer, found string",
         cfg.display()
@@ -71,13 +67,7 @@ fn bad_config_file_exits_1_naming_file_line_and_key() {
 #[test]
 fn bad_log_level_is_a_config_error() {
     Wconfd::new()
-        .args([
-            "-onetime",
-            "-config-file",
-            "/dev/null",
-            "-log-level",
-            "loud",
-        ])
+        .args(["-onetime", "-config-file", "/dev/null", "-log-level", "loud"])
         .run()
         .code(1)
         .stderr_has("not a valid level: \"loud\"");
@@ -90,15 +80,11 @@ fn flags_beat_environment_beat_config_file() {
     // The file asks for debug logs; the flag says error: the flag wins (confd lets the file win).
     let cfg = dir.write("confd.toml", "log-level = \"debug\"\nbackend = \"file\"\n");
     let mut w = Wconfd::file_onetime(&dir);
-    w.arg("-config-file")
-        .arg(&cfg)
-        .args(["-log-level", "error"]);
+    w.arg("-config-file").arg(&cfg).args(["-log-level", "error"]);
     w.run().ok().stderr_lacks("DEBUG").stderr_lacks("INFO");
     // Without the flag, CONFD_LOG_LEVEL beats the file.
     let mut w = Wconfd::file_onetime(&dir);
-    w.arg("-config-file")
-        .arg(&cfg)
-        .env("CONFD_LOG_LEVEL", "warn");
+    w.arg("-config-file").arg(&cfg).env("CONFD_LOG_LEVEL", "warn");
     w.run().ok().stderr_lacks("DEBUG").stderr_lacks("INFO");
     // Without either, the file's debug applies.
     let mut w = Wconfd::file_onetime(&dir);
@@ -156,10 +142,7 @@ fn logs_follow_confds_line_format() {
     // <RFC3339> <host> <argv0>[<pid>]: INFO Backend set to file
     let mut parts = line.splitn(4, ' ');
     let time = parts.next().unwrap();
-    assert!(
-        chrono::DateTime::parse_from_rfc3339(time).is_ok(),
-        "time {time:?}"
-    );
+    assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok(), "time {time:?}");
     let _host = parts.next().unwrap();
     let prog = parts.next().unwrap();
     assert!(
@@ -177,10 +160,7 @@ fn logs_follow_confds_line_format() {
         .collect();
     assert_eq!(order[0], "Backend set to file");
     assert_eq!(order[1], "Starting confd");
-    assert!(
-        order[2].starts_with("Backend source(s) set to "),
-        "{order:?}"
-    );
+    assert!(order[2].starts_with("Backend source(s) set to "), "{order:?}");
 }
 
 #[test]
@@ -196,7 +176,6 @@ fn a_missing_confdir_warns_and_exits_0_like_confd() {
             "/nonexistent/confd",
         ])
         .run();
-    r.ok().stderr_has(
-        "WARNING Cannot load template resources: confdir '/nonexistent/confd' does not exist",
-    );
+    r.ok()
+        .stderr_has("WARNING Cannot load template resources: confdir '/nonexistent/confd' does not exist");
 }

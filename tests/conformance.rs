@@ -19,9 +19,7 @@ fn integration_confdir(dir: &Dir) {
 }
 
 fn assert_matches_confd(dir: &Dir, backend: &str) {
-    let expect = shared()
-        .join("confd-conformance/derived-expect")
-        .join(backend);
+    let expect = shared().join("confd-conformance/derived-expect").join(backend);
     let mut n = 0;
     for e in std::fs::read_dir(&expect).unwrap() {
         let e = e.unwrap();
@@ -50,10 +48,7 @@ const DATABASE: [(&str, &str); 4] = [
 fn integration_suite_on_the_file_backend() {
     let dir = Dir::new();
     integration_confdir(&dir);
-    let db: String = DATABASE
-        .iter()
-        .map(|(k, v)| format!("  {k}: \"{v}\"\n"))
-        .collect();
+    let db: String = DATABASE.iter().map(|(k, v)| format!("  {k}: \"{v}\"\n")).collect();
     dir.write("data/dir1/1.yaml", &format!("key: foobar\ndatabase:\n{db}"));
     dir.write(
         "data/dir1/2.yaml",
@@ -63,11 +58,11 @@ fn integration_suite_on_the_file_backend() {
         "data/dir2/1.yaml",
         "nested:\n  app1: 10.0.1.10:8080\n  app2: 10.0.1.11:8080\n",
     );
-    let prefixed: String = DATABASE
-        .iter()
-        .map(|(k, v)| format!("    {k}: \"{v}\"\n"))
-        .collect();
-    dir.write("data/dir2/2.yaml", &format!("prefix:\n  database:\n{prefixed}  upstream:\n    app1: 10.0.1.10:8080\n    app2: 10.0.1.11:8080\n"));
+    let prefixed: String = DATABASE.iter().map(|(k, v)| format!("    {k}: \"{v}\"\n")).collect();
+    dir.write(
+        "data/dir2/2.yaml",
+        &format!("prefix:\n  database:\n{prefixed}  upstream:\n    app1: 10.0.1.10:8080\n    app2: 10.0.1.11:8080\n"),
+    );
     let mut w = Wconfd::new();
     w.args(["-onetime", "--backend", "file", "-config-file", "/dev/null"])
         .arg("--confdir")
@@ -88,23 +83,16 @@ fn integration_suite_on_the_env_backend() {
     let dir = Dir::new();
     integration_confdir(&dir);
     let mut w = Wconfd::new();
-    w.args([
-        "-onetime",
-        "-backend",
-        "env",
-        "-config-file",
-        "/dev/null",
-        "-confdir",
-    ])
-    .arg(dir.join("confdir"))
-    .arg("-plugin-cache-dir")
-    .arg(crate::util::plugin_cache())
-    .env("HOSTNAME", "localhost")
-    .env("KEY", "foobar")
-    .env("UPSTREAM_APP1", "10.0.1.10:8080")
-    .env("UPSTREAM_APP2", "10.0.1.11:8080")
-    .env("PREFIX_UPSTREAM_APP1", "10.0.1.10:8080")
-    .env("PREFIX_UPSTREAM_APP2", "10.0.1.11:8080");
+    w.args(["-onetime", "-backend", "env", "-config-file", "/dev/null", "-confdir"])
+        .arg(dir.join("confdir"))
+        .arg("-plugin-cache-dir")
+        .arg(crate::util::plugin_cache())
+        .env("HOSTNAME", "localhost")
+        .env("KEY", "foobar")
+        .env("UPSTREAM_APP1", "10.0.1.10:8080")
+        .env("UPSTREAM_APP2", "10.0.1.11:8080")
+        .env("PREFIX_UPSTREAM_APP1", "10.0.1.10:8080")
+        .env("PREFIX_UPSTREAM_APP2", "10.0.1.11:8080");
     for (k, v) in DATABASE {
         w.env(&format!("DATABASE_{}", k.to_uppercase()), v);
         w.env(&format!("PREFIX_DATABASE_{}", k.to_uppercase()), v);
@@ -115,15 +103,9 @@ fn integration_suite_on_the_env_backend() {
 
 /// The differential corpus (Go's outputs) run through the real binary and component: every
 /// case becomes a resource in one confdir, fed by a file backend holding exactly its keys.
-fn corpus_through_the_binary(
-    file: &str,
-    mut filter: impl FnMut(&serde_json::Value) -> bool,
-) -> usize {
-    let path = crate::util::repo()
-        .join("plugins/gotemplate/tests/corpus")
-        .join(file);
-    let cases: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+fn corpus_through_the_binary(file: &str, mut filter: impl FnMut(&serde_json::Value) -> bool) -> usize {
+    let path = crate::util::repo().join("plugins/gotemplate/tests/corpus").join(file);
+    let cases: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut ran = 0;
     for case in cases
         .iter()
@@ -136,10 +118,7 @@ fn corpus_through_the_binary(
         // Keys containing '/' are paths to confd's file backend, so a flat map of absolute
         // keys (JSON is YAML) reproduces the case's store exactly, leaf and parent alike.
         dir.write("data.yaml", &serde_json::to_string(&case["kv"]).unwrap());
-        dir.write(
-            &format!("confdir/templates/{name}"),
-            case["template"].as_str().unwrap(),
-        );
+        dir.write(&format!("confdir/templates/{name}"), case["template"].as_str().unwrap());
         dir.write(
             "confdir/conf.d/case.toml",
             &format!(

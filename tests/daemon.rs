@@ -19,28 +19,19 @@ fn interval_mode_follows_data_and_sighup_reloads_templates() {
     );
     std::fs::create_dir_all(dir.join("out")).unwrap();
     let mut w = Wconfd::new();
-    w.args([
-        "-backend",
-        "file",
-        "-interval",
-        "1",
-        "-config-file",
-        "/dev/null",
-    ])
-    .arg("-file")
-    .arg(dir.join("data.yaml"))
-    .arg("-confdir")
-    .arg(dir.join("confdir"))
-    .arg("-plugin-cache-dir")
-    .arg(crate::util::plugin_cache());
+    w.args(["-backend", "file", "-interval", "1", "-config-file", "/dev/null"])
+        .arg("-file")
+        .arg(dir.join("data.yaml"))
+        .arg("-confdir")
+        .arg(dir.join("confdir"))
+        .arg("-plugin-cache-dir")
+        .arg(crate::util::plugin_cache());
     let mut child = w.spawn();
     let pid = Pid::from_raw(child.id() as i32);
     let read = |d: &Dir| std::fs::read_to_string(d.join("out/app.conf")).unwrap_or_default();
     eventually(20, "first render", || read(&dir) == "v=1\n");
     dir.write("data.yaml", "app:\n  v: \"2\"\n");
-    eventually(20, "data change picked up by the next pass", || {
-        read(&dir) == "v=2\n"
-    });
+    eventually(20, "data change picked up by the next pass", || read(&dir) == "v=2\n");
     // A new resource file appears: interval mode re-reads conf.d every pass.
     dir.resource(
         "new",
@@ -54,31 +45,16 @@ fn interval_mode_follows_data_and_sighup_reloads_templates() {
         std::fs::read_to_string(dir.join("out/new.conf")).unwrap_or_default() == "new 2\n"
     });
     // SIGHUP: the daemon survives (confd dies) and keeps serving.
-    dir.write(
-        "confdir/templates/app.tmpl",
-        "value is {{getv \"/app/v\"}}\n",
-    );
+    dir.write("confdir/templates/app.tmpl", "value is {{getv \"/app/v\"}}\n");
     kill(pid, Signal::SIGHUP).unwrap();
-    eventually(20, "template change after SIGHUP", || {
-        read(&dir) == "value is 2\n"
-    });
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "SIGHUP must not kill the daemon"
-    );
+    eventually(20, "template change after SIGHUP", || read(&dir) == "value is 2\n");
+    assert!(child.try_wait().unwrap().is_none(), "SIGHUP must not kill the daemon");
     kill(pid, Signal::SIGTERM).unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("INFO Captured terminated. Exiting..."),
-        "{stderr}"
-    );
-    let stage: Vec<String> = dir
-        .list("out")
-        .into_iter()
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    assert!(stderr.contains("INFO Captured terminated. Exiting..."), "{stderr}");
+    let stage: Vec<String> = dir.list("out").into_iter().filter(|n| n.starts_with('.')).collect();
     assert!(stage.is_empty(), "stage files left: {stage:?}");
 }
 

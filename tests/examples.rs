@@ -49,13 +49,8 @@ fn visible_lines(s: &str) -> Vec<String> {
 }
 
 fn seed_000_block(after: &str) -> String {
-    let seed =
-        std::fs::read_to_string(crate::util::shared().join("seeds/000_c4728bc8174f836c.txt"))
-            .unwrap();
-    let start = seed
-        .find(after)
-        .unwrap_or_else(|| panic!("seed 000 has {after:?}"))
-        + after.len();
+    let seed = std::fs::read_to_string(crate::util::shared().join("seeds/000_c4728bc8174f836c.txt")).unwrap();
+    let start = seed.find(after).unwrap_or_else(|| panic!("seed 000 has {after:?}")) + after.len();
     let rest = &seed[start..];
     rest[..rest.find("```").unwrap()].to_string()
 }
@@ -64,10 +59,7 @@ fn seed_000_block(after: &str) -> String {
 fn nginx_lsdir_gets_json_matches_seed_000_section_5() {
     let dir = run_example("nginx-lsdir", true);
     let got = dir.read("out/myapp.conf");
-    assert_eq!(
-        visible_lines(&got),
-        visible_lines(&seed_000_block("cat myapp.conf\n"))
-    );
+    assert_eq!(visible_lines(&got), visible_lines(&seed_000_block("cat myapp.conf\n")));
 }
 
 #[test]
@@ -100,8 +92,5 @@ fn cicd_trigger_of_seed_003_runs_its_reload_commands() {
     let log = dir.read("out/logs/rollout.cmd.log");
     assert!(log.contains("# kubectl -n ns-demo1-dev set image deployments/demo1-gateway gateway=registry.cn-hangzhou.aliyuncs.com/ns-demo/demo1-gateway:v1"), "{log}");
     let log = dir.read("out/logs/undo.cmd.log");
-    assert!(
-        log.contains("rollout undo deployments/demo1-gateway"),
-        "{log}"
-    );
+    assert!(log.contains("rollout undo deployments/demo1-gateway"), "{log}");
 }

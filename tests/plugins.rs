@@ -22,12 +22,7 @@ fn one_resource(dir: &Dir, renderer: &str, tmpl: &str) {
 
 fn export_builtin(dir: &Dir) -> std::path::PathBuf {
     let plugins = dir.join("plugins");
-    Wconfd::new()
-        .arg("plugin")
-        .arg("builtin")
-        .arg(&plugins)
-        .run()
-        .ok();
+    Wconfd::new().arg("plugin").arg("builtin").arg(&plugins).run().ok();
     plugins
 }
 
@@ -63,11 +58,7 @@ fn hash_and_version_mismatches_are_refused_and_only_their_users_fail() {
     let dir = Dir::new();
     let plugins = export_builtin(&dir);
     let toml = std::fs::read_to_string(plugins.join("gotemplate.toml")).unwrap();
-    std::fs::copy(
-        plugins.join("gotemplate.wasm"),
-        plugins.join("tampered.wasm"),
-    )
-    .unwrap();
+    std::fs::copy(plugins.join("gotemplate.wasm"), plugins.join("tampered.wasm")).unwrap();
     let mut bytes = std::fs::read(plugins.join("tampered.wasm")).unwrap();
     let n = bytes.len();
     bytes[n - 1] ^= 0xff;
@@ -80,19 +71,22 @@ fn hash_and_version_mismatches_are_refused_and_only_their_users_fail() {
     .unwrap();
     std::fs::write(
         plugins.join("future.toml"),
-        toml.replace("\"gotemplate\"", "\"future\"")
-            .replace("@0.1.0", "@0.9.0"),
+        toml.replace("\"gotemplate\"", "\"future\"").replace("@0.1.0", "@0.9.0"),
     )
     .unwrap();
     std::fs::remove_file(plugins.join("gotemplate.toml")).unwrap();
     dir.write("data.yaml", "app:\n  name: web\n");
     for (name, renderer) in [("a", "tampered"), ("b", "future"), ("c", "gotemplate")] {
-        dir.resource(name, &format!("[template]\nsrc = \"{name}.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\nrenderer = {renderer:?}\n", dir.join(&format!("{name}.out")).display()), "{{getv \"/app/name\"}}\n");
+        dir.resource(
+            name,
+            &format!(
+                "[template]\nsrc = \"{name}.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\nrenderer = {renderer:?}\n",
+                dir.join(&format!("{name}.out")).display()
+            ),
+            "{{getv \"/app/name\"}}\n",
+        );
     }
-    let r = Wconfd::file_onetime(&dir)
-        .arg("-plugin-dir")
-        .arg(&plugins)
-        .run();
+    let r = Wconfd::file_onetime(&dir).arg("-plugin-dir").arg(&plugins).run();
     r.code(1)
         .stderr_has("plugin \"tampered\": sha256 of tampered.wasm is ")
         .stderr_has("plugin \"future\" was built for wconfd:plugin@0.9.0, this wconfd implements wconfd:plugin@0.1.0");
@@ -129,11 +123,9 @@ fn compiled_code_is_cached_on_disk() {
     run()
         .ok()
         .stderr_has("Loaded renderer plugin gotemplate from built-in (Compiled)");
-    assert!(std::fs::read_dir(&cache).unwrap().any(|e| e
+    assert!(std::fs::read_dir(&cache)
         .unwrap()
-        .path()
-        .extension()
-        .is_some_and(|x| x == "cwasm")));
+        .any(|e| e.unwrap().path().extension().is_some_and(|x| x == "cwasm")));
     run()
         .ok()
         .stderr_has("Loaded renderer plugin gotemplate from built-in (Cache)");
@@ -143,9 +135,9 @@ fn compiled_code_is_cached_on_disk() {
 fn a_plugin_trap_is_that_resources_error_and_the_next_render_works() {
     let dir = Dir::new();
     dir.write("data.yaml", "app:\n  name: web\n");
-    // Each `split` of a million-character string holds a million strings (~40 MiB); eight of
-    // them alive at once exceed the 256 MiB instance cap, so the guest's allocation traps.
-    let bomb: String = (0..8)
+    // Each `split` of a million-character string holds a million strings (~24 MiB on wasm32);
+    // sixteen alive at once exceed the 256 MiB instance cap, so the guest's allocation traps.
+    let bomb: String = (0..16)
         .map(|i| format!("{{{{$v{i} := split (printf \"%01000000d\" 0) \"\"}}}}"))
         .collect();
     dir.resource(
@@ -165,8 +157,7 @@ fn a_plugin_trap_is_that_resources_error_and_the_next_render_works() {
         "{{getv \"/app/name\"}}\n",
     );
     let r = Wconfd::file_onetime(&dir).run();
-    r.code(1)
-        .stderr_has("renderer plugin \"gotemplate\" failed");
+    r.code(1).stderr_has("renderer plugin \"gotemplate\" failed");
     assert!(!dir.exists("bomb.out"));
     assert_eq!(
         dir.read("fine.out"),

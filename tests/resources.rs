@@ -17,11 +17,7 @@ fn broken_resources_fail_alone_and_are_all_named() {
         ),
         "{{getv \"/app/name\"}}\n",
     );
-    dir.resource(
-        "b_toml",
-        "[template]\nsrc = \"b_toml.tmpl\"\ndest = \n",
-        "x",
-    );
+    dir.resource("b_toml", "[template]\nsrc = \"b_toml.tmpl\"\ndest = \n", "x");
     dir.resource(
         "c_parse",
         &format!(
@@ -48,19 +44,12 @@ fn broken_resources_fail_alone_and_are_all_named() {
     );
     dir.write(
         "confdir/conf.d/f_missing.toml",
-        &format!(
-            "[template]\nsrc = \"nope.tmpl\"\ndest = \"{}\"\n",
-            dest("missing")
-        ),
+        &format!("[template]\nsrc = \"nope.tmpl\"\ndest = \"{}\"\n", dest("missing")),
     );
     dir.write("out/exec", "previous\n");
     let r = Wconfd::file_onetime(&dir).run();
     r.code(1);
-    assert_eq!(
-        dir.read("out/good"),
-        "web\n",
-        "the good resource still renders"
-    );
+    assert_eq!(dir.read("out/good"), "web\n", "the good resource still renders");
     assert_eq!(
         dir.read("out/exec"),
         "previous\n",
@@ -90,10 +79,7 @@ fn broken_resources_fail_alone_and_are_all_named() {
     ] {
         assert!(fatal.contains(name), "FATAL line names {name}: {fatal}");
     }
-    assert!(
-        fatal.contains("5 of 6 template resources failed"),
-        "{fatal}"
-    );
+    assert!(fatal.contains("5 of 6 template resources failed"), "{fatal}");
 }
 
 #[test]
@@ -102,7 +88,10 @@ fn unknown_keys_warn_with_file_line_and_key() {
     dir.write("data.yaml", "a: b\n");
     dir.resource(
         "x",
-        &format!("[template]\nsrc = \"x.tmpl\"\ndest = \"{}\"\nkeys = [\"/a\"]\nreload_command = \"oops\"\n", dir.join("x.out").display()),
+        &format!(
+            "[template]\nsrc = \"x.tmpl\"\ndest = \"{}\"\nkeys = [\"/a\"]\nreload_command = \"oops\"\n",
+            dir.join("x.out").display()
+        ),
         "{{getv \"/a\"}}",
     );
     let r = Wconfd::file_onetime(&dir).run();
@@ -118,7 +107,10 @@ fn prefix_and_keys_follow_confd() {
     dir.write("data.yaml", "myapp:\n  subdomain: web\n  upstream:\n    a: 10.0.0.1:80\n    b: 10.0.0.2:80\n  upstreamx: leak\napples: red\n");
     dir.resource(
         "p",
-        &format!("[template]\nsrc = \"p.tmpl\"\ndest = \"{}\"\nprefix = \"myapp\"\nkeys = [\"/subdomain\", \"upstream/\"]\n", dir.join("p.out").display()),
+        &format!(
+            "[template]\nsrc = \"p.tmpl\"\ndest = \"{}\"\nprefix = \"myapp\"\nkeys = [\"/subdomain\", \"upstream/\"]\n",
+            dir.join("p.out").display()
+        ),
         "{{getv \"/subdomain\"}}:{{range gets \"/*\"}}{{.Key}} {{end}}{{range ls \"/upstream\"}}[{{.}}]{{end}}\n",
     );
     Wconfd::file_onetime(&dir).run().ok();
@@ -127,11 +119,15 @@ fn prefix_and_keys_follow_confd() {
     // A global -prefix replaces the resource's (confd's rule).
     let dir2 = Dir::new();
     dir2.write("data.yaml", "other:\n  subdomain: api\n");
-    dir2.resource("p", &format!("[template]\nsrc = \"p.tmpl\"\ndest = \"{}\"\nprefix = \"myapp\"\nkeys = [\"/subdomain\"]\n", dir2.join("p.out").display()), "{{getv \"/subdomain\"}}\n");
-    Wconfd::file_onetime(&dir2)
-        .args(["-prefix", "/other"])
-        .run()
-        .ok();
+    dir2.resource(
+        "p",
+        &format!(
+            "[template]\nsrc = \"p.tmpl\"\ndest = \"{}\"\nprefix = \"myapp\"\nkeys = [\"/subdomain\"]\n",
+            dir2.join("p.out").display()
+        ),
+        "{{getv \"/subdomain\"}}\n",
+    );
+    Wconfd::file_onetime(&dir2).args(["-prefix", "/other"]).run().ok();
     assert_eq!(dir2.read("p.out"), "api\n");
 }
 
@@ -149,11 +145,9 @@ fn bad_yaml_data_names_the_file_and_line_and_keeps_destinations() {
     );
     dir.write("a.out", "previous");
     let r = Wconfd::file_onetime(&dir).run();
-    r.code(1)
-        .stderr_has(&format!("{}:", dir.join("data.yaml").display()));
+    r.code(1).stderr_has(&format!("{}:", dir.join("data.yaml").display()));
     assert!(
-        r.stderr.contains("while parsing a flow sequence")
-            || r.stderr.contains("did not find expected"),
+        r.stderr.contains("while parsing a flow sequence") || r.stderr.contains("did not find expected"),
         "{}",
         r.stderr
     );

@@ -31,9 +31,7 @@ fn no_stage_files(dir: &Dir) {
 fn writes_in_sync_and_out_of_sync_like_confd() {
     let dir = Dir::new();
     resource(&dir, "mode = \"644\"\n");
-    let r = Wconfd::file_onetime(&dir)
-        .args(["-log-level", "debug"])
-        .run();
+    let r = Wconfd::file_onetime(&dir).args(["-log-level", "debug"]).run();
     r.ok().stderr_has(&format!(
         "INFO Target config {} out of sync",
         dir.join("out/app.conf").display()
@@ -46,17 +44,14 @@ fn writes_in_sync_and_out_of_sync_like_confd() {
     // "644" is octal 0644 (confd read it as decimal and wrote 0204).
     assert_eq!(dir.mode("out/app.conf"), 0o644);
     // Second run: nothing to do.
-    let r = Wconfd::file_onetime(&dir)
-        .args(["-log-level", "debug"])
-        .run();
+    let r = Wconfd::file_onetime(&dir).args(["-log-level", "debug"]).run();
     r.ok().stderr_has("in sync").stderr_lacks("out of sync");
     // Data changes: md5 differs and is logged with both sums.
     dir.write("data.yaml", "app:\n  port: \"81\"\n");
     let r = Wconfd::file_onetime(&dir).run();
     let old = format!("{:x}", md5::compute(b"port=80\n"));
     let new = format!("{:x}", md5::compute(b"port=81\n"));
-    r.ok()
-        .stderr_has(&format!("has md5sum {old} should be {new}"));
+    r.ok().stderr_has(&format!("has md5sum {old} should be {new}"));
     no_stage_files(&dir);
 }
 
@@ -66,11 +61,7 @@ fn mode_changes_are_detected_and_kept_modes_are_kept() {
     resource(&dir, "mode = \"0600\"\n");
     Wconfd::file_onetime(&dir).run().ok();
     assert_eq!(dir.mode("out/app.conf"), 0o600);
-    std::fs::set_permissions(
-        dir.join("out/app.conf"),
-        std::fs::Permissions::from_mode(0o640),
-    )
-    .unwrap();
+    std::fs::set_permissions(dir.join("out/app.conf"), std::fs::Permissions::from_mode(0o640)).unwrap();
     Wconfd::file_onetime(&dir)
         .run()
         .ok()
@@ -80,11 +71,7 @@ fn mode_changes_are_detected_and_kept_modes_are_kept() {
     let dir = Dir::new();
     resource(&dir, "");
     dir.write("out/app.conf", "old\n");
-    std::fs::set_permissions(
-        dir.join("out/app.conf"),
-        std::fs::Permissions::from_mode(0o640),
-    )
-    .unwrap();
+    std::fs::set_permissions(dir.join("out/app.conf"), std::fs::Permissions::from_mode(0o640)).unwrap();
     Wconfd::file_onetime(&dir).run().ok();
     assert_eq!(dir.mode("out/app.conf"), 0o640);
     assert_eq!(dir.read("out/app.conf"), "port=80\n");
@@ -131,10 +118,7 @@ fn reload_cmd_runs_after_replace_with_src_and_dest() {
     // A failing reload is an error, but the destination was already replaced (as in confd).
     resource(&dir, "reload_cmd = \"exit 3\"\n");
     dir.write("data.yaml", "app:\n  port: \"82\"\n");
-    Wconfd::file_onetime(&dir)
-        .run()
-        .code(1)
-        .stderr_has("exit status 3");
+    Wconfd::file_onetime(&dir).run().code(1).stderr_has("exit status 3");
     assert_eq!(dir.read("out/app.conf"), "port=82\n");
 }
 
@@ -162,10 +146,7 @@ fn sync_only_writes_without_commands() {
     let log = dir.join("cmds.log");
     resource(
         &dir,
-        &format!(
-            "check_cmd = \"touch {0}\"\nreload_cmd = \"touch {0}\"\n",
-            log.display()
-        ),
+        &format!("check_cmd = \"touch {0}\"\nreload_cmd = \"touch {0}\"\n", log.display()),
     );
     Wconfd::file_onetime(&dir).arg("-sync-only").run().ok();
     assert_eq!(dir.read("out/app.conf"), "port=80\n");
@@ -197,11 +178,7 @@ fn owner_by_name_is_applied() {
     Wconfd::file_onetime(&dir).run().ok();
     use std::os::unix::fs::MetadataExt;
     let uid = std::fs::metadata(dir.join("out/app.conf")).unwrap().uid();
-    let nobody = nix::unistd::User::from_name("nobody")
-        .unwrap()
-        .unwrap()
-        .uid
-        .as_raw();
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap().uid.as_raw();
     if nix::unistd::geteuid().is_root() {
         assert_eq!(uid, nobody, "root gives the file to nobody");
     } else {

@@ -3,6 +3,8 @@
 
 // Shared harness: temporary directories and a runner for the real binary.
 mod util;
+// Real etcd and redis servers on loopback ports.
+mod servers;
 
 // confd's own integration suite and template unit cases, against the real confd's outputs.
 mod conformance;
@@ -18,3 +20,5 @@ mod resources;
 mod plugins;
 // The interval daemon and signals.
 mod daemon;
+// The etcd v3 backend and its watch, against a real etcd.
+mod etcd;

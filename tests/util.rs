@@ -9,10 +9,7 @@ use std::process::{Command, Output, Stdio};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 /// `../shared` beside the checkout (confd's conformance data).
@@ -28,10 +25,7 @@ pub struct Dir {
 impl Dir {
     pub fn new() -> Dir {
         Dir {
-            tmp: tempfile::Builder::new()
-                .prefix("wconfd-test")
-                .tempdir()
-                .unwrap(),
+            tmp: tempfile::Builder::new().prefix("wconfd-test").tempdir().unwrap(),
         }
     }
 
@@ -60,11 +54,7 @@ impl Dir {
     }
 
     pub fn mode(&self, rel: &str) -> u32 {
-        std::fs::metadata(self.join(rel))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o7777
+        std::fs::metadata(self.join(rel)).unwrap().permissions().mode() & 0o7777
     }
 
     /// Names in `rel` (to check no stage files are left behind).
@@ -162,11 +152,7 @@ impl Run {
     }
 
     pub fn stderr_lacks(&self, needle: &str) -> &Self {
-        assert!(
-            !self.stderr.contains(needle),
-            "stderr has {needle:?}:\n{}",
-            self.stderr
-        );
+        assert!(!self.stderr.contains(needle), "stderr has {needle:?}:\n{}", self.stderr);
         self
     }
 }
@@ -199,10 +185,7 @@ impl Wconfd {
         self
     }
 
-    pub fn args<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(
-        &mut self,
-        a: I,
-    ) -> &mut Self {
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(&mut self, a: I) -> &mut Self {
         self.cmd.args(a);
         self
     }
@@ -218,11 +201,7 @@ impl Wconfd {
     }
 
     pub fn run(&mut self) -> Run {
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = self.cmd.output().unwrap();
+        let Output { status, stdout, stderr } = self.cmd.output().unwrap();
         Run {
             code: status.code(),
             stdout: String::from_utf8_lossy(&stdout).into(),
@@ -232,11 +211,7 @@ impl Wconfd {
 
     /// Start in the background (daemon tests).
     pub fn spawn(&mut self) -> std::process::Child {
-        self.cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        self.cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
     }
 }
 

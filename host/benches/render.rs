@@ -50,9 +50,7 @@ fn printf_keys(keys: usize) -> Workload {
 }
 
 fn twemproxy(pools: usize) -> Workload {
-    let seed =
-        std::fs::read_to_string(repo().join("examples/twemproxy/confdir/templates/twemproxy.tmpl"))
-            .unwrap();
+    let seed = std::fs::read_to_string(repo().join("examples/twemproxy/confdir/templates/twemproxy.tmpl")).unwrap();
     let kv = (0..pools)
         .map(|p| {
             let v = format!(
@@ -72,10 +70,7 @@ fn twemproxy(pools: usize) -> Workload {
 }
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 /// The oracle binary: `$WCONFD_ORACLE`, else built from `../shared/oracle` into target/.
@@ -119,11 +114,7 @@ fn run_oracle(w: &Workload, renders: u32) -> Go {
         .arg(&path)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "oracle: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "oracle: {}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     Go {
         pass_ns: v["pass_ns"].as_f64().unwrap(),
@@ -157,10 +148,7 @@ fn main() {
             for _ in 0..renders {
                 std::hint::black_box(renderer.render(name, &w.template, &w.kv).expect("render"));
             }
-            (
-                start.elapsed().as_nanos() as f64 / renders as f64,
-                out.len(),
-            )
+            (start.elapsed().as_nanos() as f64 / renders as f64, out.len())
         };
         let (half_ns, _) = time(half);
         let (ns, bytes) = time(full);
@@ -184,9 +172,7 @@ fn main() {
         if full.name.starts_with("nginx") {
             // Peak linear memory of one render of workload (1) in a fresh instance.
             renderer.reset();
-            renderer
-                .render("bench.tmpl", &full.template, &full.kv)
-                .expect("render");
+            renderer.render("bench.tmpl", &full.template, &full.kv).expect("render");
             peak = renderer.peak_memory_bytes();
         }
     }

@@ -18,11 +18,7 @@ pub fn plugin_command(args: &[String]) -> ExitCode {
     match args.first().map(String::as_str) {
         Some("manifest") if args.len() >= 2 => {
             let path = Path::new(&args[1]);
-            let mut name = path
-                .file_stem()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
+            let mut name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
             let mut kind = "renderer".to_string();
             let mut rest = args[2..].iter();
             while let Some(a) = rest.next() {
@@ -55,12 +51,7 @@ pub fn plugin_command(args: &[String]) -> ExitCode {
                 .and_then(|_| {
                     std::fs::write(
                         dir.join(format!("{DEFAULT_RENDERER}.toml")),
-                        manifest::render_manifest(
-                            DEFAULT_RENDERER,
-                            "renderer",
-                            &wasm_file,
-                            BUILTIN_GOTEMPLATE,
-                        ),
+                        manifest::render_manifest(DEFAULT_RENDERER, "renderer", &wasm_file, BUILTIN_GOTEMPLATE),
                     )
                 });
             match result {
@@ -99,10 +90,7 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
         .iter()
         .any(|(k, v)| *k == "version" && *v == config::Val::Bool(true))
     {
-        println!(
-            "wconfd {} (confd 0.17.0-dev compatible, wasmtime 48)",
-            crate::VERSION
-        );
+        println!("wconfd {} (confd 0.17.0-dev compatible, wasmtime 48)", crate::VERSION);
         return ExitCode::SUCCESS;
     }
     let load = {
@@ -120,10 +108,7 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
     for w in &config.warnings {
         crate::warn!("{w}");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             crate::fatal!("cannot start the runtime: {e}");

@@ -56,10 +56,7 @@ pub async fn build(config: Config) -> Result<Generation, String> {
     info!("Starting confd");
     let backend = backend::connect(&config).await.map_err(|e| e.to_string())?;
     info!("Backend source(s) set to {}", backend.sources());
-    let cache_dir = config
-        .plugin_cache_dir
-        .clone()
-        .or_else(plugin::cache::default_dir);
+    let cache_dir = config.plugin_cache_dir.clone().or_else(plugin::cache::default_dir);
     let plugin_dir = config.plugin_dir.clone();
     let plugins = tokio::task::spawn_blocking(move || {
         Plugins::load(&plugin::LoadOptions {
@@ -71,10 +68,7 @@ pub async fn build(config: Config) -> Result<Generation, String> {
     .await
     .map_err(|e| format!("loading plugins: {e}"))?;
     for p in &plugins.loaded {
-        debug!(
-            "Loaded renderer plugin {} from {} ({:?})",
-            p.name, p.source, p.origin
-        );
+        debug!("Loaded renderer plugin {} from {} ({:?})", p.name, p.source, p.origin);
     }
     for r in &plugins.refused {
         error!("Plugin refused: {r}");
@@ -90,10 +84,7 @@ pub async fn build(config: Config) -> Result<Generation, String> {
 /// (confd warns and does nothing).
 pub async fn load_resources(g: &Generation) -> Result<Option<ResourceSet>, String> {
     let c = &g.config;
-    debug!(
-        "Loading template resources from confdir {}",
-        c.confdir.display()
-    );
+    debug!("Loading template resources from confdir {}", c.confdir.display());
     if !c.confdir.exists() {
         warn!(
             "Cannot load template resources: confdir '{}' does not exist",
@@ -106,8 +97,7 @@ pub async fn load_resources(g: &Generation) -> Result<Option<ResourceSet>, Strin
         prefix: c.prefix.clone(),
         template_dir: c.confdir.join("templates"),
     };
-    let loaded = resource::load_dir(&conf_d, &defaults)
-        .map_err(|e| format!("stat {}: {e}", conf_d.display()))?;
+    let loaded = resource::load_dir(&conf_d, &defaults).map_err(|e| format!("stat {}: {e}", conf_d.display()))?;
     for w in &loaded.warnings {
         warn!("{w}");
     }
@@ -116,8 +106,7 @@ pub async fn load_resources(g: &Generation) -> Result<Option<ResourceSet>, Strin
         failures: Vec::new(),
     };
     for e in loaded.errors {
-        set.failures
-            .push((e.path().display().to_string(), e.to_string()));
+        set.failures.push((e.path().display().to_string(), e.to_string()));
     }
     if loaded.resources.is_empty() && set.failures.is_empty() {
         warn!("Found no templates");
@@ -156,11 +145,7 @@ fn log_failure(resource: &Resource, e: &PassError) {
 }
 
 /// One pass over every resource (stopping early if asked); returns the files that failed.
-async fn pass_all(
-    g: &Generation,
-    set: &ResourceSet,
-    phase: Option<&watch::Receiver<Phase>>,
-) -> Vec<String> {
+async fn pass_all(g: &Generation, set: &ResourceSet, phase: Option<&watch::Receiver<Phase>>) -> Vec<String> {
     let mut failed = Vec::new();
     for (file, e) in &set.failures {
         error!("{e}");
@@ -187,10 +172,7 @@ async fn pass_all(
 
 /// Run with `config` until done (onetime) or stopped; returns the exit code. `reload` reads
 /// the configuration again on SIGHUP.
-pub async fn run(
-    config: Config,
-    reload: impl Fn() -> Result<Config, config::ConfigError>,
-) -> ExitCode {
+pub async fn run(config: Config, reload: impl Fn() -> Result<Config, config::ConfigError>) -> ExitCode {
     let onetime = config.onetime;
     let mut generation = match build(config).await {
         Ok(g) => g,
@@ -304,10 +286,7 @@ fn verdict(phase: Phase) -> Option<Option<ExitCode>> {
 
 /// Interval mode: re-read conf.d and pass every resource, then sleep `interval` seconds.
 /// Returns `Some(exit code)` to stop, `None` to reload.
-async fn interval_until_signal(
-    g: &Generation,
-    mut phase: watch::Receiver<Phase>,
-) -> Option<ExitCode> {
+async fn interval_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -> Option<ExitCode> {
     loop {
         match load_resources(g).await {
             Ok(Some(set)) => {
@@ -362,12 +341,9 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
                     if last == 0 || interval.is_zero() {
                         backend.watch(&r.prefix, &r.prefixed_keys, last).await
                     } else {
-                        tokio::time::timeout(
-                            interval,
-                            backend.watch(&r.prefix, &r.prefixed_keys, last),
-                        )
-                        .await
-                        .unwrap_or(Ok(last))
+                        tokio::time::timeout(interval, backend.watch(&r.prefix, &r.prefixed_keys, last))
+                            .await
+                            .unwrap_or(Ok(last))
                     }
                 };
                 let waited = tokio::select! {
@@ -379,10 +355,11 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
                 }
                 // A pass is never cancelled half-way: it runs to the end before the next check.
                 let failed = match waited {
-                    Ok(rev) => match pass(r.clone(), backend.as_ref(), plugins.clone(), opts).await
-                    {
-                        Ok(_) => {
-                            last = rev.max(1);
+                    Ok(_) => match pass(r.clone(), backend.as_ref(), plugins.clone(), opts).await {
+                        Ok((_, rendered_at)) => {
+                            // Wait for changes after what was rendered, not after the event that woke
+                            // us: a change in between is then never missed.
+                            last = rendered_at.max(1);
                             false
                         }
                         Err(e) => {

@@ -37,9 +37,7 @@ pub fn render(
     plugins: &Plugins,
     kv: &std::collections::BTreeMap<String, String>,
 ) -> Result<Vec<u8>, PassError> {
-    let renderer = plugins
-        .renderer(&resource.renderer)
-        .map_err(PassError::Renderer)?;
+    let renderer = plugins.renderer(&resource.renderer).map_err(PassError::Renderer)?;
     let kvs: Vec<(String, String)> = kv
         .iter()
         .map(|(k, v)| (relative_key(&resource.prefix, k), v.clone()))
@@ -50,36 +48,30 @@ pub fn render(
         .render(&resource.template_name(), &resource.template_text, &kvs)
         .map_err(|e| match e {
             RenderError::Parse { message } => PassError::Render(RenderError::Parse {
-                message: format!(
-                    "Unable to process template {}, {message}",
-                    resource.src.display()
-                ),
+                message: format!("Unable to process template {}, {message}", resource.src.display()),
             }),
             other => PassError::Render(other),
         })
 }
 
-/// One full pass: fetch, render, sync.
+/// One full pass: fetch, render, sync. Returns what sync did and the backend revision the
+/// render was made from (the watch waits for changes after it).
 pub async fn pass(
     resource: Arc<Resource>,
     backend: &dyn Backend,
     plugins: Arc<Plugins>,
     opts: SyncOptions,
-) -> Result<Outcome, PassError> {
+) -> Result<(Outcome, u64), PassError> {
     debug!("Retrieving keys from store");
     debug!("Key prefix set to {}", resource.prefix);
     let snapshot = backend.get_values(&resource.prefixed_keys).await?;
     if crate::log::enabled(crate::log::Level::Debug) {
-        let pairs: Vec<String> = snapshot
-            .kv
-            .iter()
-            .map(|(k, v)| format!("{k}:{v}"))
-            .collect();
+        let pairs: Vec<String> = snapshot.kv.iter().map(|(k, v)| format!("{k}:{v}")).collect();
         debug!("Got the following map from store: map[{}]", pairs.join(" "));
     }
     tokio::task::spawn_blocking(move || {
         let bytes = render(&resource, &plugins, &snapshot.kv)?;
-        Ok(sync(&resource, &bytes, opts)?)
+        Ok((sync(&resource, &bytes, opts)?, snapshot.revision))
     })
     .await
     .map_err(|e| PassError::Internal(e.to_string()))?

@@ -189,10 +189,7 @@ const KNOWN_KEYS: &[&str] = &[
 ];
 
 /// Load one resource file.
-pub fn load_file(
-    path: &Path,
-    defaults: &Defaults,
-) -> Result<(Resource, Vec<String>), ResourceError> {
+pub fn load_file(path: &Path, defaults: &Defaults) -> Result<(Resource, Vec<String>), ResourceError> {
     let text = std::fs::read_to_string(path).map_err(|e| ResourceError::Read {
         path: path.into(),
         source: e,
@@ -202,8 +199,7 @@ pub fn load_file(
         line: e.span().map(|s| line_of(&text, s.start)).unwrap_or(0),
         message: e.message().trim().to_string(),
     };
-    let doc: BTreeMap<String, toml::Spanned<toml::Value>> =
-        toml::from_str(&text).map_err(syntax)?;
+    let doc: BTreeMap<String, toml::Spanned<toml::Value>> = toml::from_str(&text).map_err(syntax)?;
     let mut warnings = Vec::new();
     #[derive(serde::Deserialize)]
     struct Doc {
@@ -266,12 +262,7 @@ pub fn load_file(
         key: key.into(),
         message,
     };
-    let line_for = |key: &str| {
-        table
-            .get(key)
-            .map(|v| line_of(&text, v.span().start))
-            .unwrap_or(tline)
-    };
+    let line_for = |key: &str| table.get(key).map(|v| line_of(&text, v.span().start)).unwrap_or(tline);
     let string = |key: &str| -> Result<Option<String>, ResourceError> {
         match table.get(key).map(|v| v.get_ref()) {
             None => Ok(None),
@@ -286,9 +277,7 @@ pub fn load_file(
     let int = |key: &str| -> Result<Option<u32>, ResourceError> {
         match table.get(key).map(|v| v.get_ref()) {
             None => Ok(None),
-            Some(toml::Value::Integer(n)) if *n >= 0 && *n <= u32::MAX as i64 => {
-                Ok(Some(*n as u32))
-            }
+            Some(toml::Value::Integer(n)) if *n >= 0 && *n <= u32::MAX as i64 => Ok(Some(*n as u32)),
             Some(v) => Err(err(
                 key,
                 line_for(key),
@@ -369,10 +358,7 @@ pub fn load_file(
         };
         match found {
             Some(n) if id.is_some_and(|x| x != n) => {
-                let msg = format!(
-                    "{what} {name:?} is {id_key} {n} but {id_key} is {}",
-                    id.unwrap_or(0)
-                );
+                let msg = format!("{what} {name:?} is {id_key} {n} but {id_key} is {}", id.unwrap_or(0));
                 return Err(err(key, line_for(key), msg));
             }
             Some(n) => *id = Some(n),
@@ -392,10 +378,7 @@ pub fn load_file(
     if !prefix.starts_with('/') {
         prefix.insert(0, '/');
     }
-    let prefixed_keys = keys
-        .iter()
-        .map(|k| clean_path(&format!("{prefix}/{k}")))
-        .collect();
+    let prefixed_keys = keys.iter().map(|k| clean_path(&format!("{prefix}/{k}"))).collect();
     // confd joins src under the templates dir even when it is absolute.
     let src_path = defaults.template_dir.join(src.trim_start_matches('/'));
     let template_text = match std::fs::read_to_string(&src_path) {
@@ -440,10 +423,7 @@ pub fn parse_mode(s: &str) -> Option<u32> {
     let v = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         u32::from_str_radix(h, 16).ok()?
     } else {
-        let o = s
-            .strip_prefix("0o")
-            .or_else(|| s.strip_prefix("0O"))
-            .unwrap_or(s);
+        let o = s.strip_prefix("0o").or_else(|| s.strip_prefix("0O")).unwrap_or(s);
         u32::from_str_radix(o, 8).ok()?
     };
     (v <= 0o7777).then_some(v)
@@ -492,11 +472,7 @@ pub fn expand_command(cmd: &str, src: &Path, dest: &Path) -> String {
             out.push_str(&rest[start..]);
             return out;
         };
-        let inner = after[..end]
-            .trim()
-            .trim_start_matches('-')
-            .trim_end_matches('-')
-            .trim();
+        let inner = after[..end].trim().trim_start_matches('-').trim_end_matches('-').trim();
         match inner {
             ".src" => out.push_str(&src.to_string_lossy()),
             ".dest" => out.push_str(&dest.to_string_lossy()),

@@ -100,11 +100,7 @@ fn create_stage(dest: &Path) -> Result<(Stage, File), SyncError> {
     for attempt in 0..100u32 {
         let n = nanos_seed().wrapping_add(attempt as u64 * 7_919) % 10_000_000_000;
         let path = dir.join(format!(".{base}{n}"));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(f) => return Ok((Stage { path, armed: true }, f)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(io(format!("cannot create stage file in {}", dir.display()))(e)),
@@ -173,22 +169,14 @@ fn target_mode(resource: &Resource) -> u32 {
 pub fn sync(resource: &Resource, content: &[u8], opts: SyncOptions) -> Result<Outcome, SyncError> {
     let dest = &resource.dest;
     let mode = target_mode(resource);
-    let uid = resource
-        .uid
-        .unwrap_or_else(|| nix::unistd::geteuid().as_raw());
-    let gid = resource
-        .gid
-        .unwrap_or_else(|| nix::unistd::getegid().as_raw());
+    let uid = resource.uid.unwrap_or_else(|| nix::unistd::geteuid().as_raw());
+    let gid = resource.gid.unwrap_or_else(|| nix::unistd::getegid().as_raw());
 
     let (mut stage, mut file) = create_stage(dest)?;
-    file.write_all(content).map_err(io(format!(
-        "cannot write stage file {}",
-        stage.path.display()
-    )))?;
-    file.sync_all().map_err(io(format!(
-        "cannot fsync stage file {}",
-        stage.path.display()
-    )))?;
+    file.write_all(content)
+        .map_err(io(format!("cannot write stage file {}", stage.path.display())))?;
+    file.sync_all()
+        .map_err(io(format!("cannot fsync stage file {}", stage.path.display())))?;
     drop(file);
     std::fs::set_permissions(&stage.path, Permissions::from_mode(mode))
         .map_err(io(format!("cannot chmod {}", stage.path.display())))?;
@@ -205,11 +193,7 @@ pub fn sync(resource: &Resource, content: &[u8], opts: SyncOptions) -> Result<Ou
         if changed {
             print_diff(dest, content);
         }
-        return Ok(if changed {
-            Outcome::WouldChange
-        } else {
-            Outcome::InSync
-        });
+        return Ok(if changed { Outcome::WouldChange } else { Outcome::InSync });
     }
 
     if !changed {
@@ -280,21 +264,11 @@ fn differs(stage: &Path, dest: &Path, content: &[u8]) -> bool {
     };
     let mut changed = false;
     if d.uid() != s.uid() {
-        info!(
-            "{} has UID {} should be {}",
-            dest.display(),
-            d.uid(),
-            s.uid()
-        );
+        info!("{} has UID {} should be {}", dest.display(), d.uid(), s.uid());
         changed = true;
     }
     if d.gid() != s.gid() {
-        info!(
-            "{} has GID {} should be {}",
-            dest.display(),
-            d.gid(),
-            s.gid()
-        );
+        info!("{} has GID {} should be {}", dest.display(), d.gid(), s.gid());
         changed = true;
     }
     if d.mode() != s.mode() {
@@ -315,10 +289,7 @@ fn differs(stage: &Path, dest: &Path, content: &[u8]) -> bool {
     };
     let stage_sum = format!("{:x}", md5::compute(content));
     if dest_sum != stage_sum {
-        info!(
-            "{} has md5sum {dest_sum} should be {stage_sum}",
-            dest.display()
-        );
+        info!("{} has md5sum {dest_sum} should be {stage_sum}", dest.display());
         changed = true;
     }
     changed
@@ -359,11 +330,8 @@ fn replace(stage: &Path, dest: &Path, uid: u32, gid: u32) -> Result<(), SyncErro
         }
         Err(e) if e.raw_os_error() == Some(nix::libc::EBUSY) => {
             debug!("Rename failed - target is likely a mount. Trying to write instead");
-            let content =
-                std::fs::read(stage).map_err(io(format!("cannot read {}", stage.display())))?;
-            let mode = std::fs::metadata(stage)
-                .map(|m| m.mode() & 0o7777)
-                .unwrap_or(0o644);
+            let content = std::fs::read(stage).map_err(io(format!("cannot read {}", stage.display())))?;
+            let mode = std::fs::metadata(stage).map(|m| m.mode() & 0o7777).unwrap_or(0o644);
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
                 .truncate(true)
@@ -371,18 +339,15 @@ fn replace(stage: &Path, dest: &Path, uid: u32, gid: u32) -> Result<(), SyncErro
                 .map_err(io(format!("cannot write {}", dest.display())))?;
             f.write_all(&content)
                 .map_err(io(format!("cannot write {}", dest.display())))?;
-            f.sync_all()
-                .map_err(io(format!("cannot fsync {}", dest.display())))?;
+            f.sync_all().map_err(io(format!("cannot fsync {}", dest.display())))?;
             let _ = std::fs::set_permissions(dest, Permissions::from_mode(mode));
             let _ = std::os::unix::fs::chown(dest, Some(uid), Some(gid));
             let _ = std::fs::remove_file(stage);
             Ok(())
         }
-        Err(e) => Err(io(format!(
-            "cannot rename {} to {}",
-            stage.display(),
-            dest.display()
-        ))(e)),
+        Err(e) => Err(io(format!("cannot rename {} to {}", stage.display(), dest.display()))(
+            e,
+        )),
     }
 }
 
@@ -393,11 +358,7 @@ fn print_diff(dest: &Path, content: &[u8]) {
     let new = String::from_utf8_lossy(content);
     let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
     let name = dest.display().to_string();
-    let text = diff
-        .unified_diff()
-        .context_radius(3)
-        .header(&name, &name)
-        .to_string();
+    let text = diff.unified_diff().context_radius(3).header(&name, &name).to_string();
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();

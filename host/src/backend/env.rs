@@ -60,8 +60,7 @@ impl Backend for EnvBackend {
             for (name, value) in &env {
                 let matches = prefix.is_empty()
                     || *name == prefix
-                    || (name.starts_with(&prefix)
-                        && name.as_bytes().get(prefix.len()) == Some(&b'_'));
+                    || (name.starts_with(&prefix) && name.as_bytes().get(prefix.len()) == Some(&b'_'));
                 if matches {
                     kv.insert(env_to_key(name), value.clone());
                 }
@@ -70,12 +69,7 @@ impl Backend for EnvBackend {
         Ok(Snapshot { revision: 1, kv })
     }
 
-    async fn watch(
-        &self,
-        _prefix: &str,
-        _keys: &[String],
-        since: u64,
-    ) -> Result<u64, BackendError> {
+    async fn watch(&self, _prefix: &str, _keys: &[String], since: u64) -> Result<u64, BackendError> {
         if since == 0 {
             return Ok(1);
         }
@@ -91,15 +85,10 @@ mod tests {
 
     #[tokio::test]
     async fn maps_keys_like_confd_on_boundaries() {
-        let vars: BTreeMap<String, String> = [
-            ("APP_PORT", "80"),
-            ("APPLES", "red"),
-            ("APP", "x"),
-            ("OTHER", "o"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        let vars: BTreeMap<String, String> = [("APP_PORT", "80"), ("APPLES", "red"), ("APP", "x"), ("OTHER", "o")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let b = EnvBackend::with_vars(vars);
         let s = b.get_values(&["/app".to_string()]).await.unwrap();
         let keys: Vec<&str> = s.kv.keys().map(String::as_str).collect();

@@ -76,10 +76,7 @@ impl FileBackend {
 
     /// Bump the revision if the contents changed since the last look.
     fn observe(&self, fingerprint: [u8; 16]) -> u64 {
-        let mut last = self
-            .last_fingerprint
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut last = self.last_fingerprint.lock().unwrap_or_else(|e| e.into_inner());
         if last.is_some_and(|l| l != fingerprint) {
             self.revision.fetch_add(1, Ordering::SeqCst);
         }
@@ -96,10 +93,7 @@ fn walk(path: &Path, filter: &glob::Pattern, out: &mut Vec<PathBuf>) -> std::io:
         for e in entries {
             walk(&e.path(), filter, out)?;
         }
-    } else if path
-        .file_name()
-        .is_some_and(|n| filter.matches(&n.to_string_lossy()))
-    {
+    } else if path.file_name().is_some_and(|n| filter.matches(&n.to_string_lossy())) {
         out.push(path.to_path_buf());
     }
     Ok(())
@@ -120,12 +114,7 @@ impl Backend for FileBackend {
         })
     }
 
-    async fn watch(
-        &self,
-        _prefix: &str,
-        _keys: &[String],
-        since: u64,
-    ) -> Result<u64, BackendError> {
+    async fn watch(&self, _prefix: &str, _keys: &[String], since: u64) -> Result<u64, BackendError> {
         if since == 0 {
             return Ok(self.revision.load(Ordering::SeqCst));
         }

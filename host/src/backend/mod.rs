@@ -7,6 +7,7 @@
 //! the same registry.
 
 pub mod env;
+pub mod etcd;
 pub mod file;
 mod yaml;
 
@@ -73,9 +74,7 @@ pub trait Backend: Send + Sync {
 pub fn under(key: &str, prefix: &str) -> bool {
     prefix == "/"
         || key == prefix
-        || (key.len() > prefix.len()
-            && key.starts_with(prefix)
-            && key.as_bytes()[prefix.len()] == b'/')
+        || (key.len() > prefix.len() && key.starts_with(prefix) && key.as_bytes()[prefix.len()] == b'/')
 }
 
 /// Keep only the pairs under one of `keys`.
@@ -93,8 +92,9 @@ pub async fn connect(config: &Config) -> Result<Box<dyn Backend>, BackendError> 
             config.files.clone(),
             config.filter.clone(),
         )?)),
+        "etcd" | "etcdv3" => Ok(Box::new(etcd::EtcdBackend::connect(config).await?)),
         other => Err(BackendError::Unsupported(format!(
-            "backend {other:?} is not available in this build (native backends: env, file)"
+            "backend {other:?} is not available in this build (native backends: env, file, etcd, etcdv3)"
         ))),
     }
 }

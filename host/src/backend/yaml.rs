@@ -39,10 +39,7 @@ impl Builder {
             None => self.docs.push(node),
             Some((Node::Seq(items), _)) => items.push(node),
             Some((Node::Map(entries), _)) => {
-                let slot = self
-                    .pending_keys
-                    .last_mut()
-                    .expect("a map on the stack has a key slot");
+                let slot = self.pending_keys.last_mut().expect("a map on the stack has a key slot");
                 match slot.take() {
                     None => *slot = Some(node),
                     Some(k) => entries.push((k, node)),
@@ -108,15 +105,11 @@ fn resolve(value: &str, plain: bool, tag: Option<&str>) -> Scalar {
     }
     match value {
         "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Scalar::Bool(true)
-        }
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return Scalar::Bool(true),
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
             return Scalar::Bool(false)
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Scalar::Float(f64::INFINITY)
-        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Scalar::Float(f64::INFINITY),
         "-.inf" | "-.Inf" | "-.INF" => return Scalar::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
         _ => {}
@@ -241,15 +234,9 @@ fn join(base: &str, elem: &str) -> String {
     crate::resource::clean_path(&format!("{base}/{elem}"))
 }
 
-fn flatten(
-    node: &Node,
-    key: &str,
-    out: &mut BTreeMap<String, String>,
-) -> Result<(), (usize, String)> {
+fn flatten(node: &Node, key: &str, out: &mut BTreeMap<String, String>) -> Result<(), (usize, String)> {
     match node {
-        Node::Scalar {
-            value, plain, tag, ..
-        } => match resolve(value, *plain, tag.as_deref()) {
+        Node::Scalar { value, plain, tag, .. } => match resolve(value, *plain, tag.as_deref()) {
             Scalar::Null | Scalar::BigUint => {}
             Scalar::Str(s) => {
                 out.insert(key.to_string(), s);
@@ -274,10 +261,7 @@ fn flatten(
                 // yaml.v2 types keys like values (`1:`, `yes:`, `n:`), and confd then panics on
                 // the non-string ones. A scalar key is taken by its text here instead.
                 let Node::Scalar { value, .. } = k else {
-                    return Err((
-                        node_line(k),
-                        format!("a mapping key under {key} is not a scalar"),
-                    ));
+                    return Err((node_line(k), format!("a mapping key under {key} is not a scalar")));
                 };
                 flatten(v, &join(key, value), out)?;
             }
@@ -341,9 +325,7 @@ pub fn flatten_into(text: &str, out: &mut BTreeMap<String, String>) -> Result<()
     // confd reads one document per file.
     match b.docs.first() {
         None => Ok(()),
-        Some(Node::Scalar {
-            value, plain: true, ..
-        }) if value.is_empty() || value == "~" || value == "null" => Ok(()),
+        Some(Node::Scalar { value, plain: true, .. }) if value.is_empty() || value == "~" || value == "null" => Ok(()),
         Some(root @ Node::Map(_)) => flatten(root, "/", out),
         Some(Node::Seq(_)) => Err((
             1,

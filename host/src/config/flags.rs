@@ -162,11 +162,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, FlagError> {
                 match def.kind {
                     Kind::Int => match v.trim().parse::<i64>() {
                         Ok(n) => Val::Int(n),
-                        Err(_) => {
-                            return Err(FlagError(format!(
-                                "invalid value {v:?} for flag -{name}: parse error"
-                            )))
-                        }
+                        Err(_) => return Err(FlagError(format!("invalid value {v:?} for flag -{name}: parse error"))),
                     },
                     Kind::List => Val::List(vec![v]),
                     _ => Val::Str(v),

@@ -138,8 +138,7 @@ pub struct Config {
 /// Backends wconfd implements natively.
 pub const NATIVE_BACKENDS: &[&str] = &["etcd", "etcdv3", "redis", "env", "file"];
 /// Backends confd has that wconfd leaves to plugins.
-const PLUGIN_ONLY_BACKENDS: &[&str] =
-    &["consul", "zookeeper", "rancher", "vault", "dynamodb", "ssm"];
+const PLUGIN_ONLY_BACKENDS: &[&str] = &["consul", "zookeeper", "rancher", "vault", "dynamodb", "ssm"];
 
 /// The canonical form of a key in any spelling: `log-level`, `log_level`, `LogLevel` all
 /// become `loglevel` (confd's TOML decoder matches Go field names case-insensitively).
@@ -160,10 +159,7 @@ fn flag_for(canon: &str) -> Option<&'static str> {
         "configfile" => "config-file",
         other => other,
     };
-    FLAGS
-        .iter()
-        .find(|f| canonical(f.name) == alias)
-        .map(|f| f.name)
+    FLAGS.iter().find(|f| canonical(f.name) == alias).map(|f| f.name)
 }
 
 /// The settings given in one layer (flags, environment or file).
@@ -176,29 +172,20 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// Parse confd.toml text. Unknown keys and tables are reported as warnings, not errors:
 /// confd ignores them, and some setups point `-config-file` at a template resource file.
 pub fn parse_file(path: &Path, text: &str) -> Result<(Layer, Vec<String>), ConfigError> {
-    let table: toml::Spanned<toml::Table> =
-        toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            path: path.to_path_buf(),
-            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
-            message: e.message().trim().to_string(),
-        })?;
-    let spans: HashMap<String, usize> =
-        toml::from_str::<HashMap<String, toml::Spanned<toml::Value>>>(text)
-            .map(|m| {
-                m.into_iter()
-                    .map(|(k, v)| (k, line_of(text, v.span().start)))
-                    .collect()
-            })
-            .unwrap_or_default();
+    let table: toml::Spanned<toml::Table> = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+        path: path.to_path_buf(),
+        line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
+        message: e.message().trim().to_string(),
+    })?;
+    let spans: HashMap<String, usize> = toml::from_str::<HashMap<String, toml::Spanned<toml::Value>>>(text)
+        .map(|m| m.into_iter().map(|(k, v)| (k, line_of(text, v.span().start))).collect())
+        .unwrap_or_default();
     let mut layer = Vec::new();
     let mut warnings = Vec::new();
     for (key, value) in table.into_inner() {
         let line = spans.get(&key).copied().unwrap_or(0);
         let Some(name) = flag_for(&canonical(&key)) else {
-            warnings.push(format!(
-                "{}:{line}: unknown key '{key}' ignored",
-                path.display()
-            ));
+            warnings.push(format!("{}:{line}: unknown key '{key}' ignored", path.display()));
             continue;
         };
         let def = flags::find(name).expect("flag_for returns known flags");
@@ -210,20 +197,11 @@ pub fn parse_file(path: &Path, text: &str) -> Result<(Layer, Vec<String>), Confi
         };
         let val = match (def.kind, value) {
             (Kind::Bool, toml::Value::Boolean(b)) => Val::Bool(b),
-            (Kind::Bool, v) => {
-                return Err(bad(&format!(
-                    "expected true or false, found {}",
-                    v.type_str()
-                )))
-            }
+            (Kind::Bool, v) => return Err(bad(&format!("expected true or false, found {}", v.type_str()))),
             (Kind::Int, toml::Value::Integer(n)) => Val::Int(n),
-            (Kind::Int, v) => {
-                return Err(bad(&format!("expected an integer, found {}", v.type_str())))
-            }
+            (Kind::Int, v) => return Err(bad(&format!("expected an integer, found {}", v.type_str()))),
             (Kind::Str, toml::Value::String(s)) => Val::Str(s),
-            (Kind::Str, v) => {
-                return Err(bad(&format!("expected a string, found {}", v.type_str())))
-            }
+            (Kind::Str, v) => return Err(bad(&format!("expected a string, found {}", v.type_str()))),
             (Kind::List, toml::Value::Array(items)) => {
                 let mut list = Vec::new();
                 for item in items {
@@ -240,12 +218,7 @@ pub fn parse_file(path: &Path, text: &str) -> Result<(Layer, Vec<String>), Confi
                 Val::List(list)
             }
             (Kind::List, toml::Value::String(s)) => Val::List(vec![s]),
-            (Kind::List, v) => {
-                return Err(bad(&format!(
-                    "expected an array of strings, found {}",
-                    v.type_str()
-                )))
-            }
+            (Kind::List, v) => return Err(bad(&format!("expected an array of strings, found {}", v.type_str()))),
         };
         layer.push((name, val));
     }
@@ -257,10 +230,7 @@ pub fn parse_file(path: &Path, text: &str) -> Result<(Layer, Vec<String>), Confi
 /// `CONFD_CLIENT_CAKEYS`). Lists are comma-separated.
 pub fn parse_env(vars: impl IntoIterator<Item = (String, String)>) -> Result<Layer, ConfigError> {
     let mut layer = Vec::new();
-    let mut vars: Vec<(String, String)> = vars
-        .into_iter()
-        .filter(|(k, _)| k.starts_with("CONFD_"))
-        .collect();
+    let mut vars: Vec<(String, String)> = vars.into_iter().filter(|(k, _)| k.starts_with("CONFD_")).collect();
     vars.sort();
     for (var, value) in vars {
         let Some(name) = flag_for(&canonical(&var["CONFD_".len()..])) else {
@@ -272,10 +242,9 @@ pub fn parse_env(vars: impl IntoIterator<Item = (String, String)>) -> Result<Lay
             message,
         };
         let val = match def.kind {
-            Kind::Bool => Val::Bool(
-                flags::parse_bool(&value)
-                    .ok_or_else(|| bad(format!("invalid boolean value {value:?}")))?,
-            ),
+            Kind::Bool => {
+                Val::Bool(flags::parse_bool(&value).ok_or_else(|| bad(format!("invalid boolean value {value:?}")))?)
+            }
             Kind::Int => Val::Int(
                 value
                     .trim()
@@ -325,10 +294,7 @@ pub fn config_file_path(flags: &Layer, env: &Layer) -> PathBuf {
 }
 
 /// Load everything: `flags` from the command line, the environment, then confd.toml.
-pub fn load(
-    flags: Layer,
-    env_vars: impl IntoIterator<Item = (String, String)>,
-) -> Result<Config, ConfigError> {
+pub fn load(flags: Layer, env_vars: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
     let env = parse_env(env_vars)?;
     let config_file = config_file_path(&flags, &env);
     let (file, warnings) = match std::fs::read_to_string(&config_file) {
@@ -380,9 +346,7 @@ pub fn resolve(
         _ => Vec::new(),
     };
     let backend = s("backend");
-    if !NATIVE_BACKENDS.contains(&backend.as_str())
-        && !PLUGIN_ONLY_BACKENDS.contains(&backend.as_str())
-    {
+    if !NATIVE_BACKENDS.contains(&backend.as_str()) && !PLUGIN_ONLY_BACKENDS.contains(&backend.as_str()) {
         // A vendor's backend plugin may carry any name; the plugin registry decides later.
         if backend.is_empty() {
             return Err(ConfigError::Invalid("Invalid backend: \"\"".into()));
@@ -392,11 +356,7 @@ pub fn resolve(
         .ok_or_else(|| ConfigError::Invalid(format!("not a valid level: {:?}", s("log-level"))))?;
     let interval = match get("interval") {
         Val::Int(n) if n >= 0 => n as u64,
-        Val::Int(n) => {
-            return Err(ConfigError::Invalid(format!(
-                "interval must not be negative: {n}"
-            )))
-        }
+        Val::Int(n) => return Err(ConfigError::Invalid(format!("interval must not be negative: {n}"))),
         _ => 600,
     };
     let mut nodes = list("node");
@@ -473,20 +433,10 @@ mod tests {
     use super::*;
 
     fn cfg(flags: &[(&'static str, Val)], env: &[(&str, &str)], file: &str) -> Config {
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let env = parse_env(env).unwrap();
         let (file, warnings) = parse_file(Path::new("confd.toml"), file).unwrap();
-        resolve(
-            &flags.to_vec(),
-            &env,
-            &file,
-            PathBuf::from("confd.toml"),
-            warnings,
-        )
-        .unwrap()
+        resolve(&flags.to_vec(), &env, &file, PathBuf::from("confd.toml"), warnings).unwrap()
     }
 
     #[test]
@@ -517,10 +467,7 @@ mod tests {
     #[test]
     fn unknown_keys_warn_with_file_and_line() {
         let c = cfg(&[], &[], "backend = \"env\"\n\nbogus = 1\n");
-        assert_eq!(
-            c.warnings,
-            vec!["confd.toml:3: unknown key 'bogus' ignored"]
-        );
+        assert_eq!(c.warnings, vec!["confd.toml:3: unknown key 'bogus' ignored"]);
     }
 
     #[test]
@@ -550,11 +497,7 @@ mod tests {
 
     #[test]
     fn env_lists_split_on_commas() {
-        let c = cfg(
-            &[],
-            &[("CONFD_NODE", "a:1, b:2"), ("CONFD_BACKEND", "redis")],
-            "",
-        );
+        let c = cfg(&[], &[("CONFD_NODE", "a:1, b:2"), ("CONFD_BACKEND", "redis")], "");
         assert_eq!(c.nodes, vec!["a:1", "b:2"]);
     }
 }

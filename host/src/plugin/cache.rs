@@ -47,12 +47,7 @@ pub enum Origin {
 }
 
 /// Load `wasm` as a component, through the cache in `dir` when there is one.
-pub fn load(
-    engine: &Engine,
-    wasm: &[u8],
-    sha256: &str,
-    dir: Option<&Path>,
-) -> wasmtime::Result<(Component, Origin)> {
+pub fn load(engine: &Engine, wasm: &[u8], sha256: &str, dir: Option<&Path>) -> wasmtime::Result<(Component, Origin)> {
     let Some(dir) = dir else {
         return Ok((Component::new(engine, wasm)?, Origin::Compiled));
     };

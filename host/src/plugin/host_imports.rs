@@ -67,12 +67,7 @@ impl host::Host for PluginState {
         ips
     }
 
-    fn lookup_srv(
-        &mut self,
-        _service: String,
-        _proto: String,
-        _name: String,
-    ) -> Vec<types::SrvRecord> {
+    fn lookup_srv(&mut self, _service: String, _proto: String, _name: String) -> Vec<types::SrvRecord> {
         // The standard library has no SRV resolver; confd's lookupSRV returns an empty list on
         // any failure, which is what a template sees here until a resolver is granted.
         Vec::new()

@@ -89,20 +89,12 @@ impl Limiter {
             .memory_size(limits.memory_bytes)
             .trap_on_grow_failure(true)
             .build();
-        Limiter {
-            inner,
-            peak_memory: 0,
-        }
+        Limiter { inner, peak_memory: 0 }
     }
 }
 
 impl wasmtime::ResourceLimiter for Limiter {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         let granted = self.inner.memory_growing(current, desired, maximum)?;
         if granted {
             self.peak_memory = self.peak_memory.max(desired);
@@ -110,12 +102,7 @@ impl wasmtime::ResourceLimiter for Limiter {
         Ok(granted)
     }
 
-    fn table_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         self.inner.table_growing(current, desired, maximum)
     }
 

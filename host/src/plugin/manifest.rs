@@ -85,10 +85,7 @@ pub enum ManifestError {
 
 /// Hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The manifest text for `wasm` (what `wconfd plugin manifest` prints).
@@ -109,8 +106,7 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
         path: path.into(),
         message,
     };
-    let table: toml::Table =
-        toml::from_str(&text).map_err(|e| invalid(e.message().trim().to_string()))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| invalid(e.message().trim().to_string()))?;
     let field = |key: &str| -> Result<Option<String>, ManifestError> {
         match table.get(key) {
             None => Ok(None),
@@ -144,10 +140,7 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
     let expected = required("sha256")?.to_ascii_lowercase();
     let wasm_file = match field("wasm")? {
         Some(w) => w,
-        None => format!(
-            "{}.wasm",
-            path.file_stem().unwrap_or_default().to_string_lossy()
-        ),
+        None => format!("{}.wasm", path.file_stem().unwrap_or_default().to_string_lossy()),
     };
     let wasm_path = path.parent().unwrap_or(Path::new(".")).join(&wasm_file);
     let wasm = std::fs::read(&wasm_path).map_err(|e| ManifestError::Read {

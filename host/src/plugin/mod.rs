@@ -92,22 +92,16 @@ fn renderer_from_wasm(
     opts: &LoadOptions<'_>,
 ) -> Result<(WasmRenderer, cache::Origin), String> {
     let sha = manifest::sha256_hex(wasm);
-    let (component, origin) =
-        cache::load(engine, wasm, &sha, opts.cache_dir).map_err(|e| format!("{e:#}"))?;
+    let (component, origin) = cache::load(engine, wasm, &sha, opts.cache_dir).map_err(|e| format!("{e:#}"))?;
     let mut linker: Linker<PluginState> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("{e:#}"))?;
-    bindings::RendererPlugin::add_to_linker::<PluginState, HasSelf<PluginState>>(
-        &mut linker,
-        |s| s,
-    )
-    .map_err(|e| format!("{e:#}"))?;
+    bindings::RendererPlugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)
+        .map_err(|e| format!("{e:#}"))?;
     // Linking checks the plugin's imports against what the host provides: a plugin that
     // imports anything else (sockets beyond WASI's denied defaults, other worlds) is refused.
-    let pre = linker
-        .instantiate_pre(&component)
-        .map_err(|e| format!("{e:#}"))?;
-    let pre = bindings::RendererPluginPre::new(pre)
-        .map_err(|e| format!("does not export the renderer interface: {e:#}"))?;
+    let pre = linker.instantiate_pre(&component).map_err(|e| format!("{e:#}"))?;
+    let pre =
+        bindings::RendererPluginPre::new(pre).map_err(|e| format!("does not export the renderer interface: {e:#}"))?;
     Ok((
         WasmRenderer::new(
             name.to_string(),
@@ -127,10 +121,9 @@ impl Plugins {
         let engine = match engine() {
             Ok(e) => e,
             Err(e) => {
-                plugins.renderers.insert(
-                    DEFAULT_RENDERER.into(),
-                    Err(format!("cannot start wasmtime: {e:#}")),
-                );
+                plugins
+                    .renderers
+                    .insert(DEFAULT_RENDERER.into(), Err(format!("cannot start wasmtime: {e:#}")));
                 return plugins;
             }
         };
@@ -141,9 +134,7 @@ impl Plugins {
                     source: "built-in".into(),
                     origin,
                 });
-                plugins
-                    .renderers
-                    .insert(DEFAULT_RENDERER.into(), Ok(Arc::new(r)));
+                plugins.renderers.insert(DEFAULT_RENDERER.into(), Ok(Arc::new(r)));
             }
             Err(e) => {
                 plugins.renderers.insert(DEFAULT_RENDERER.into(), Err(e));
@@ -158,49 +149,46 @@ impl Plugins {
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
                 .collect(),
             Err(e) => {
-                plugins
-                    .refused
-                    .push(format!("plugin directory {}: {e}", dir.display()));
+                plugins.refused.push(format!("plugin directory {}: {e}", dir.display()));
                 return plugins;
             }
         };
         manifests.sort();
         for path in manifests {
-            let m =
-                match manifest::load(&path) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        let msg = e.to_string();
-                        // A refused override must not silently fall back to the built-in.
-                        if let Ok(t) = std::fs::read_to_string(&path) {
-                            if let Some(name) = t.parse::<toml::Table>().ok().and_then(|t| {
-                                t.get("name").and_then(|n| n.as_str().map(String::from))
-                            }) {
-                                plugins.renderers.insert(name, Err(msg.clone()));
-                            }
-                        }
-                        plugins.refused.push(msg);
-                        continue;
-                    }
-                };
-            match m.kind {
-                manifest::Kind::Renderer => {
-                    match renderer_from_wasm(&engine, &m.name, &m.wasm, opts) {
-                        Ok((r, origin)) => {
-                            plugins.loaded.push(PluginInfo {
-                                name: m.name.clone(),
-                                source: m.wasm_path.display().to_string(),
-                                origin,
-                            });
-                            plugins.renderers.insert(m.name, Ok(Arc::new(r)));
-                        }
-                        Err(e) => {
-                            let msg = format!("{}: plugin {:?}: {e}", path.display(), m.name);
-                            plugins.renderers.insert(m.name, Err(msg.clone()));
-                            plugins.refused.push(msg);
+            let m = match manifest::load(&path) {
+                Ok(m) => m,
+                Err(e) => {
+                    let msg = e.to_string();
+                    // A refused override must not silently fall back to the built-in.
+                    if let Ok(t) = std::fs::read_to_string(&path) {
+                        if let Some(name) = t
+                            .parse::<toml::Table>()
+                            .ok()
+                            .and_then(|t| t.get("name").and_then(|n| n.as_str().map(String::from)))
+                        {
+                            plugins.renderers.insert(name, Err(msg.clone()));
                         }
                     }
+                    plugins.refused.push(msg);
+                    continue;
                 }
+            };
+            match m.kind {
+                manifest::Kind::Renderer => match renderer_from_wasm(&engine, &m.name, &m.wasm, opts) {
+                    Ok((r, origin)) => {
+                        plugins.loaded.push(PluginInfo {
+                            name: m.name.clone(),
+                            source: m.wasm_path.display().to_string(),
+                            origin,
+                        });
+                        plugins.renderers.insert(m.name, Ok(Arc::new(r)));
+                    }
+                    Err(e) => {
+                        let msg = format!("{}: plugin {:?}: {e}", path.display(), m.name);
+                        plugins.renderers.insert(m.name, Err(msg.clone()));
+                        plugins.refused.push(msg);
+                    }
+                },
                 other => plugins.refused.push(format!(
                     "{}: plugin {:?}: {other:?} plugins need a later wconfd:plugin version",
                     path.display(),

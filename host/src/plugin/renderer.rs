@@ -175,12 +175,7 @@ impl WasmRenderer {
 
     /// Render `text` (parsed once per content and reused) against `kvs` (keys relative to the
     /// resource prefix).
-    pub fn render(
-        &self,
-        name: &str,
-        text: &str,
-        kvs: &[(String, String)],
-    ) -> Result<Vec<u8>, RenderError> {
+    pub fn render(&self, name: &str, text: &str, kvs: &[(String, String)]) -> Result<Vec<u8>, RenderError> {
         let kvs: Vec<Kv> = kvs
             .iter()
             .map(|(k, v)| Kv {
@@ -195,19 +190,14 @@ impl WasmRenderer {
             };
             live.store.set_epoch_deadline(ticks);
             let api = live.bindings.wconfd_plugin_renderer().template();
-            Ok(api
-                .call_render(&mut live.store, handle, &kvs)?
-                .map_err(Self::from_wit))
+            Ok(api.call_render(&mut live.store, handle, &kvs)?.map_err(Self::from_wit))
         })
     }
 
     /// Peak linear memory of the current instance, in bytes (0 if there is none yet).
     pub fn peak_memory_bytes(&self) -> usize {
         let guard = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        guard
-            .as_ref()
-            .map(|l| l.store.data().limits.peak_memory)
-            .unwrap_or(0)
+        guard.as_ref().map(|l| l.store.data().limits.peak_memory).unwrap_or(0)
     }
 
     /// Drop the current instance (the next call starts a fresh one).
@@ -229,9 +219,7 @@ impl WasmRenderer {
 
 fn describe_trap(e: &wasmtime::Error) -> String {
     match e.downcast_ref::<wasmtime::Trap>() {
-        Some(wasmtime::Trap::Interrupt) => {
-            "the call ran past its time limit and was interrupted".into()
-        }
+        Some(wasmtime::Trap::Interrupt) => "the call ran past its time limit and was interrupted".into(),
         Some(wasmtime::Trap::OutOfFuel) => "the call ran out of fuel".into(),
         Some(t) => format!("trap: {t}"),
         None => format!("{e:#}"),

@@ -10,9 +10,7 @@ wit_bindgen::generate!({
     world: "renderer-plugin",
 });
 
-use exports::wconfd::plugin::renderer::{
-    Guest, GuestTemplate, Template as TemplateHandle, TemplateError,
-};
+use exports::wconfd::plugin::renderer::{Guest, GuestTemplate, Template as TemplateHandle, TemplateError};
 use wconfd::plugin::host;
 use wconfd::plugin::types::ErrorKind;
 use wconfd::plugin::types::Kv;
@@ -57,10 +55,7 @@ impl GuestTemplate for CompiledTemplate {
 
     fn render(&self, kvs: Vec<Kv>) -> Result<Vec<u8>, TemplateError> {
         // The host passes keys already relative to the resource prefix; re-rooting is idempotent.
-        let store = Store::from_pairs(
-            kvs.iter().map(|kv| (kv.key.as_str(), kv.value.as_str())),
-            "",
-        );
+        let store = Store::from_pairs(kvs.iter().map(|kv| (kv.key.as_str(), kv.value.as_str())), "");
         self.template
             .execute(&store, &ImportedHost, Limits::default())
             .map_err(to_wit)

@@ -20,10 +20,7 @@ fn main() {
         .unwrap()
         .join()
         .unwrap();
-    println!(
-        "seed {seed}: {stats:?} in {secs}s, {} failures",
-        failures.len()
-    );
+    println!("seed {seed}: {stats:?} in {secs}s, {} failures", failures.len());
     for (t, why) in failures.iter().take(20) {
         println!("--- {why}\n{t}");
     }

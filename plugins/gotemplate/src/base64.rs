@@ -6,11 +6,7 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 pub(crate) fn encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         for k in 0..4 {
             if k <= chunk.len() {
@@ -74,10 +70,7 @@ pub(crate) fn decode(s: &str) -> Result<Vec<u8>, String> {
             quantum[j] = v as u8;
             j += 1;
         }
-        let n = (quantum[0] as u32) << 18
-            | (quantum[1] as u32) << 12
-            | (quantum[2] as u32) << 6
-            | quantum[3] as u32;
+        let n = (quantum[0] as u32) << 18 | (quantum[1] as u32) << 12 | (quantum[2] as u32) << 6 | quantum[3] as u32;
         let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
         match dlen {
             4 => out.extend_from_slice(&bytes),
@@ -99,13 +92,7 @@ mod tests {
     fn roundtrip() {
         assert_eq!(encode(b"hello"), "aGVsbG8=");
         assert_eq!(decode("aGVsbG8=").unwrap(), b"hello");
-        assert_eq!(
-            decode("aGVsbG8").unwrap_err(),
-            "illegal base64 data at input byte 4"
-        );
-        assert_eq!(
-            decode("a!").unwrap_err(),
-            "illegal base64 data at input byte 1"
-        );
+        assert_eq!(decode("aGVsbG8").unwrap_err(), "illegal base64 data at input byte 4");
+        assert_eq!(decode("a!").unwrap_err(), "illegal base64 data at input byte 1");
     }
 }

@@ -95,13 +95,7 @@ pub(crate) struct State<'a> {
 }
 
 impl<'a> State<'a> {
-    pub(crate) fn new(
-        trees: &'a TreeSet,
-        parse_name: &'a str,
-        text: &'a str,
-        ctx: Ctx<'a>,
-        limits: Limits,
-    ) -> Self {
+    pub(crate) fn new(trees: &'a TreeSet, parse_name: &'a str, text: &'a str, ctx: Ctx<'a>, limits: Limits) -> Self {
         State {
             trees,
             parse_name,
@@ -219,9 +213,7 @@ impl<'a> State<'a> {
     fn write(&mut self, s: &str) -> R<()> {
         if self.out.len() + s.len() > self.limits.max_output_bytes {
             let limit = self.limits.max_output_bytes;
-            return self.errorf(format!(
-                "output exceeds the renderer's limit of {limit} bytes"
-            ));
+            return self.errorf(format!("output exceeds the renderer's limit of {limit} bytes"));
         }
         self.out.push_str(s);
         Ok(())
@@ -329,25 +321,14 @@ impl<'a> State<'a> {
         r
     }
 
-    fn walk_template(
-        &mut self,
-        dot: &Value,
-        node: &'a Node,
-        name: &str,
-        pipe: Option<&'a Pipe>,
-    ) -> R<()> {
+    fn walk_template(&mut self, dot: &Value, node: &'a Node, name: &str, pipe: Option<&'a Pipe>) -> R<()> {
         self.at = At::Node(node);
         let trees: &'a TreeSet = self.trees;
         let Some(tree) = trees.get(name) else {
-            return self.errorf(format!(
-                "template {} not defined",
-                crate::fmt::quote_go(name)
-            ));
+            return self.errorf(format!("template {} not defined", crate::fmt::quote_go(name)));
         };
         if self.depth == MAX_EXEC_DEPTH {
-            return self.errorf(format!(
-                "exceeded maximum template depth ({MAX_EXEC_DEPTH})"
-            ));
+            return self.errorf(format!("exceeded maximum template depth ({MAX_EXEC_DEPTH})"));
         }
         let new_dot = match pipe {
             Some(p) => self.eval_pipeline(dot, p)?,
@@ -408,16 +389,12 @@ impl<'a> State<'a> {
                 let recv = self.eval_arg(dot, Ty::RValue, node)?;
                 return self.eval_field_chain(dot, recv, first, fields, &cmd.args, fin);
             }
-            Arg::Identifier { name, .. } => {
-                return self.eval_function(dot, first, name, Some(cmd), &cmd.args, fin)
-            }
+            Arg::Identifier { name, .. } => return self.eval_function(dot, first, name, Some(cmd), &cmd.args, fin),
             Arg::Pipe(p) => {
                 self.not_a_function(&cmd.args, fin.is_some())?;
                 return self.eval_pipeline(dot, p);
             }
-            Arg::Variable { idents, .. } => {
-                return self.eval_variable(dot, first, idents, &cmd.args, fin)
-            }
+            Arg::Variable { idents, .. } => return self.eval_variable(dot, first, idents, &cmd.args, fin),
             _ => {}
         }
         self.at = At::Arg(first);
@@ -438,10 +415,8 @@ impl<'a> State<'a> {
     fn ideal_constant(&mut self, arg: &'a Arg, n: &crate::parse::Number) -> R<Value> {
         self.at = At::Arg(arg);
         let t = &n.text;
-        let is_hex_int = t.len() > 2
-            && t.starts_with('0')
-            && (t.as_bytes()[1] | 0x20) == b'x'
-            && !t.contains(['p', 'P']);
+        let is_hex_int =
+            t.len() > 2 && t.starts_with('0') && (t.as_bytes()[1] | 0x20) == b'x' && !t.contains(['p', 'P']);
         let is_rune = t.starts_with('\'');
         if n.is_float && !is_hex_int && !is_rune && t.contains(['.', 'e', 'E', 'p', 'P']) {
             return Ok(Value::Float(n.float64));
@@ -528,9 +503,7 @@ impl<'a> State<'a> {
                 };
                 if let Some(f) = field {
                     if has_args {
-                        return self.errorf(format!(
-                            "{name} has arguments but cannot be invoked as function"
-                        ));
+                        return self.errorf(format!("{name} has arguments but cannot be invoked as function"));
                     }
                     return Ok(f);
                 }
@@ -545,9 +518,7 @@ impl<'a> State<'a> {
                 };
                 if let Some(f) = field {
                     if has_args {
-                        return self.errorf(format!(
-                            "{name} has arguments but cannot be invoked as function"
-                        ));
+                        return self.errorf(format!("{name} has arguments but cannot be invoked as function"));
                     }
                     return Ok(f);
                 }
@@ -560,10 +531,7 @@ impl<'a> State<'a> {
             }
             _ => {}
         }
-        self.errorf(format!(
-            "can't evaluate field {name} in type {}",
-            recv.type_name()
-        ))
+        self.errorf(format!("can't evaluate field {name} in type {}", recv.type_name()))
     }
 
     fn eval_function(
@@ -577,10 +545,7 @@ impl<'a> State<'a> {
     ) -> R<Value> {
         self.at = At::Arg(node);
         let Arg::Identifier { func, .. } = node else {
-            return self.errorf(format!(
-                "{} is not a defined function",
-                crate::fmt::quote_go(name)
-            ));
+            return self.errorf(format!("{} is not a defined function", crate::fmt::quote_go(name)));
         };
         let call_at = match cmd {
             Some(c) => At::Cmd(c),
@@ -602,11 +567,7 @@ impl<'a> State<'a> {
     ) -> R<Vec<Value>> {
         let args = if args.is_empty() { args } else { &args[1..] };
         let num_in = args.len() + usize::from(fin.is_some());
-        let num_fixed = if variadic.is_some() {
-            params.len()
-        } else {
-            args.len()
-        };
+        let num_fixed = if variadic.is_some() { params.len() } else { args.len() };
         let want = params.len() + usize::from(variadic.is_some());
         if variadic.is_some() {
             if num_in < num_fixed {
@@ -617,9 +578,7 @@ impl<'a> State<'a> {
                 ));
             }
         } else if num_in != want {
-            return self.errorf(format!(
-                "wrong number of args for {name}: want {want} got {num_in}"
-            ));
+            return self.errorf(format!("wrong number of args for {name}: want {want} got {num_in}"));
         }
         let mut argv = Vec::with_capacity(num_in);
         let mut i = 0;
@@ -704,12 +663,8 @@ impl<'a> State<'a> {
         }
         let ok = match (ty, &value) {
             (Ty::RValue | Ty::Any, _) => return Ok(value),
-            (Ty::Str, Value::Str(_))
-            | (Ty::Int, Value::Int(_))
-            | (Ty::Strings, Value::Strings(_)) => true,
-            (Ty::KvSlice, Value::Kvs(v, _)) => {
-                return Ok(Value::Kvs(v.clone(), crate::value::KvsType::Slice))
-            }
+            (Ty::Str, Value::Str(_)) | (Ty::Int, Value::Int(_)) | (Ty::Strings, Value::Strings(_)) => true,
+            (Ty::KvSlice, Value::Kvs(v, _)) => return Ok(Value::Kvs(v.clone(), crate::value::KvsType::Slice)),
             _ => false,
         };
         if ok {
@@ -733,14 +688,7 @@ impl<'a> State<'a> {
                 return self.errorf(format!("cannot assign nil to {}", ty.name()));
             }
             Arg::Field { idents, .. } => {
-                let v = self.eval_field_chain(
-                    dot,
-                    dot.clone(),
-                    n,
-                    idents,
-                    std::slice::from_ref(n),
-                    None,
-                )?;
+                let v = self.eval_field_chain(dot, dot.clone(), n, idents, std::slice::from_ref(n), None)?;
                 return self.validate_type(v, ty);
             }
             Arg::Variable { idents, .. } => {
@@ -778,13 +726,9 @@ impl<'a> State<'a> {
                 Arg::Bool { value, .. } => Ok(Value::Bool(*value)),
                 Arg::Number { num, .. } => self.ideal_constant(n, num),
                 Arg::String { text, .. } => Ok(Value::Str(text.clone())),
-                _ => self.errorf(format!(
-                    "can't handle assignment of {n} to empty interface argument"
-                )),
+                _ => self.errorf(format!("can't handle assignment of {n} to empty interface argument")),
             },
-            Ty::Strings | Ty::KvSlice => {
-                self.errorf(format!("can't handle {n} for arg of type {}", ty.name()))
-            }
+            Ty::Strings | Ty::KvSlice => self.errorf(format!("can't handle {n} for arg of type {}", ty.name())),
         }
     }
 }

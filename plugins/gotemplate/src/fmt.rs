@@ -204,11 +204,7 @@ impl Printer {
 
     fn fmt_integer(&mut self, u: u64, base: u32, signed: bool, verb: char, upper: bool) {
         let negative = signed && (u as i64) < 0;
-        let mut u = if negative {
-            (u as i64).unsigned_abs()
-        } else {
-            u
-        };
+        let mut u = if negative { (u as i64).unsigned_abs() } else { u };
         let mut prec = 0usize;
         if let Some(p) = self.f.prec {
             prec = p;
@@ -291,10 +287,7 @@ impl Printer {
     }
 
     fn rune_of(u: u64) -> char {
-        u32::try_from(u)
-            .ok()
-            .and_then(char::from_u32)
-            .unwrap_or('\u{FFFD}')
+        u32::try_from(u).ok().and_then(char::from_u32).unwrap_or('\u{FFFD}')
     }
 
     fn print_int(&mut self, v: u64, signed: bool, verb: char, arg: &Value) {
@@ -759,15 +752,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         }
         // Explicit argument index?
         let mut after_index;
-        (arg_num, i, after_index) = arg_number(
-            &mut p,
-            &mut reordered,
-            &mut good_arg_num,
-            arg_num,
-            s,
-            i,
-            args.len(),
-        );
+        (arg_num, i, after_index) = arg_number(&mut p, &mut reordered, &mut good_arg_num, arg_num, s, i, args.len());
         // Width.
         if i < end && s[i] == b'*' {
             i += 1;
@@ -798,15 +783,8 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             if after_index {
                 good_arg_num = false;
             }
-            (arg_num, i, after_index) = arg_number(
-                &mut p,
-                &mut reordered,
-                &mut good_arg_num,
-                arg_num,
-                s,
-                i,
-                args.len(),
-            );
+            (arg_num, i, after_index) =
+                arg_number(&mut p, &mut reordered, &mut good_arg_num, arg_num, s, i, args.len());
             if i < end && s[i] == b'*' {
                 i += 1;
                 let (pr, ok, n) = int_from_arg(args, arg_num);
@@ -827,15 +805,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             }
         }
         if !after_index {
-            (arg_num, i, _) = arg_number(
-                &mut p,
-                &mut reordered,
-                &mut good_arg_num,
-                arg_num,
-                s,
-                i,
-                args.len(),
-            );
+            (arg_num, i, _) = arg_number(&mut p, &mut reordered, &mut good_arg_num, arg_num, s, i, args.len());
         }
         if i >= end {
             p.buf.push_str("%!(NOVERB)");

@@ -109,9 +109,7 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
     Some(match name {
         // ---- Go builtins (text/template/funcs.go) ----
         "and" | "or" => f!([RValue], var RValue, |_, _| Ok(Value::Invalid)),
-        "not" => f!([RValue], |_, a| Ok(Value::Bool(
-            !a[0].indirect_iface().truth()
-        ))),
+        "not" => f!([RValue], |_, a| Ok(Value::Bool(!a[0].indirect_iface().truth()))),
         "len" => f!([RValue], |_, a| match a[0].indirect_iface() {
             Value::Invalid => Err("reflect: call of reflect.Value.Type on zero Value".into()),
             v => v
@@ -132,19 +130,14 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
             v => Err(format!("non-function of type {}", v.type_name())),
         }),
         "eq" => f!([RValue], var RValue, |_, a| eq(&a[0], &a[1..]).map(Value::Bool)),
-        "ne" => f!([RValue, RValue], |_, a| eq(&a[0], &a[1..2])
-            .map(|b| Value::Bool(!b))),
+        "ne" => f!([RValue, RValue], |_, a| eq(&a[0], &a[1..2]).map(|b| Value::Bool(!b))),
         "lt" => f!([RValue, RValue], |_, a| lt(&a[0], &a[1]).map(Value::Bool)),
         "le" => f!([RValue, RValue], |_, a| le(&a[0], &a[1]).map(Value::Bool)),
-        "gt" => f!([RValue, RValue], |_, a| le(&a[0], &a[1])
-            .map(|b| Value::Bool(!b))),
-        "ge" => f!([RValue, RValue], |_, a| lt(&a[0], &a[1])
-            .map(|b| Value::Bool(!b))),
+        "gt" => f!([RValue, RValue], |_, a| le(&a[0], &a[1]).map(|b| Value::Bool(!b))),
+        "ge" => f!([RValue, RValue], |_, a| lt(&a[0], &a[1]).map(|b| Value::Bool(!b))),
 
         // ---- memkv (the store) ----
-        "exists" => f!([Str], |c, a| Ok(Value::Bool(
-            c.store.get(s(&a[0])).is_some()
-        ))),
+        "exists" => f!([Str], |c, a| Ok(Value::Bool(c.store.get(s(&a[0])).is_some()))),
         "get" => f!([Str], |c, a| c
             .store
             .get(s(&a[0]))
@@ -197,9 +190,7 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
         "datetime" => f!([], |c, _| Ok(Value::Time(Rc::new(c.host.now())))),
         "toUpper" => f!([Str], |_, a| Ok(Value::str(&map_case(s(&a[0]), true)))),
         "toLower" => f!([Str], |_, a| Ok(Value::str(&map_case(s(&a[0]), false)))),
-        "contains" => f!([Str, Str], |_, a| Ok(Value::Bool(
-            s(&a[0]).contains(s(&a[1]))
-        ))),
+        "contains" => f!([Str, Str], |_, a| Ok(Value::Bool(s(&a[0]).contains(s(&a[1]))))),
         "replace" => f!([Str, Str, Str, Int], |_, a| Ok(Value::str(&go_replace(
             s(&a[0]),
             s(&a[1]),
@@ -207,24 +198,16 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
             i(&a[3])
         )))),
         "trimSuffix" => f!([Str, Str], |_, a| {
-            Ok(Value::str(
-                s(&a[0]).strip_suffix(s(&a[1])).unwrap_or(s(&a[0])),
-            ))
+            Ok(Value::str(s(&a[0]).strip_suffix(s(&a[1])).unwrap_or(s(&a[0]))))
         }),
         "lookupIP" => f!([Str], |c, a| Ok(lookup_ip(c, s(&a[0]), |_| true))),
-        "lookupIPV4" => f!([Str], |c, a| Ok(
-            lookup_ip(c, s(&a[0]), |ip| ip.contains('.'))
-        )),
-        "lookupIPV6" => f!([Str], |c, a| Ok(
-            lookup_ip(c, s(&a[0]), |ip| ip.contains(':'))
-        )),
+        "lookupIPV4" => f!([Str], |c, a| Ok(lookup_ip(c, s(&a[0]), |ip| ip.contains('.')))),
+        "lookupIPV6" => f!([Str], |c, a| Ok(lookup_ip(c, s(&a[0]), |ip| ip.contains(':')))),
         "lookupSRV" => f!([Str, Str, Str], |c, a| {
             let mut recs: Vec<Srv> = c.host.lookup_srv(s(&a[0]), s(&a[1]), s(&a[2]));
             // confd sorts by the string Target+Port+Priority+Weight.
             recs.sort_by_key(|r| format!("{}{}{}{}", r.target, r.port, r.priority, r.weight));
-            Ok(Value::Srvs(Rc::new(
-                recs.into_iter().map(Rc::new).collect(),
-            )))
+            Ok(Value::Srvs(Rc::new(recs.into_iter().map(Rc::new).collect())))
         }),
         "fileExists" => f!([Str], |c, a| Ok(Value::Bool(c.host.file_exists(s(&a[0]))))),
         "base64Encode" => f!([Str], |_, a| Ok(Value::str(&crate::base64::encode(
@@ -232,8 +215,7 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
         )))),
         "base64Decode" => f!([Str], |_, a| crate::base64::decode(s(&a[0]))
             .map(|b| Value::str(&String::from_utf8_lossy(&b)))),
-        "parseBool" => f!([Str], |_, a| crate::strconv::parse_bool(s(&a[0]))
-            .map(Value::Bool)),
+        "parseBool" => f!([Str], |_, a| crate::strconv::parse_bool(s(&a[0])).map(Value::Bool)),
         "reverse" => f!([Any], |_, a| Ok(reverse(&a[0]))),
         "sortByLength" => f!([Strings], |_, a| {
             let mut v = str_list(&a[0]);
@@ -248,15 +230,9 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
             crate::gosort::sort(&mut v, |a, b| a.key.len() < b.key.len());
             Ok(Value::Kvs(Rc::new(v), KvsType::Slice))
         }),
-        "add" => f!([Int, Int], |_, a| Ok(Value::Int(
-            i(&a[0]).wrapping_add(i(&a[1]))
-        ))),
-        "sub" => f!([Int, Int], |_, a| Ok(Value::Int(
-            i(&a[0]).wrapping_sub(i(&a[1]))
-        ))),
-        "mul" => f!([Int, Int], |_, a| Ok(Value::Int(
-            i(&a[0]).wrapping_mul(i(&a[1]))
-        ))),
+        "add" => f!([Int, Int], |_, a| Ok(Value::Int(i(&a[0]).wrapping_add(i(&a[1]))))),
+        "sub" => f!([Int, Int], |_, a| Ok(Value::Int(i(&a[0]).wrapping_sub(i(&a[1]))))),
+        "mul" => f!([Int, Int], |_, a| Ok(Value::Int(i(&a[0]).wrapping_mul(i(&a[1]))))),
         "div" => f!([Int, Int], |_, a| match i(&a[1]) {
             0 => Err("runtime error: integer divide by zero".into()),
             d => Ok(Value::Int(i(&a[0]).wrapping_div(d))),
@@ -296,11 +272,7 @@ fn reverse(v: &Value) -> Value {
 fn lookup_ip(c: &Ctx<'_>, name: &str, keep: fn(&str) -> bool) -> Value {
     let mut ips: Vec<String> = c.host.lookup_ip(name);
     ips.sort();
-    let v: Vec<Rc<str>> = ips
-        .iter()
-        .filter(|ip| keep(ip))
-        .map(|s| Rc::from(s.as_str()))
-        .collect();
+    let v: Vec<Rc<str>> = ips.iter().filter(|ip| keep(ip)).map(|s| Rc::from(s.as_str())).collect();
     strings(v)
 }
 
@@ -411,9 +383,7 @@ fn js_escape(s: &str) -> String {
             '&' => out.push_str("\\u0026"),
             '=' => out.push_str("\\u003D"),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c if !c.is_ascii() && !crate::fmt::is_print(c) => {
-                out.push_str(&format!("\\u{:04X}", c as u32))
-            }
+            c if !c.is_ascii() && !crate::fmt::is_print(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }
@@ -425,9 +395,7 @@ fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
             b' ' => out.push('+'),
             b => out.push_str(&format!("%{b:02X}")),
         }
@@ -440,12 +408,7 @@ fn index_arg(v: &Value, cap: usize) -> Result<usize, String> {
         Value::Int(_) | Value::Int64(_) | Value::Month(_) | Value::Weekday(_) => v.as_i64(),
         Value::Uint8(_) | Value::Uint16(_) => v.as_u64() as i64,
         Value::Invalid | Value::NilIface => return Err("cannot index slice/array with nil".into()),
-        v => {
-            return Err(format!(
-                "cannot index slice/array with type {}",
-                v.type_name()
-            ))
-        }
+        v => return Err(format!("cannot index slice/array with type {}", v.type_name())),
     };
     if x < 0 || x as u64 > cap as u64 {
         return Err(format!("index out of range: {x}"));
@@ -461,12 +424,7 @@ fn index(item: &Value, indexes: &[Value]) -> Result<Value, String> {
     for ix in indexes {
         let ix = ix.indirect_iface();
         match &item {
-            Value::Str(_)
-            | Value::Strings(_)
-            | Value::Ints(_)
-            | Value::List(_)
-            | Value::Kvs(..)
-            | Value::Srvs(_) => {
+            Value::Str(_) | Value::Strings(_) | Value::Ints(_) | Value::List(_) | Value::Kvs(..) | Value::Srvs(_) => {
                 let len = item.len().unwrap_or(0);
                 let x = index_arg(ix, len)?;
                 if x == len {
@@ -478,12 +436,7 @@ fn index(item: &Value, indexes: &[Value]) -> Result<Value, String> {
                 let key = match ix {
                     Value::Str(k) => k.clone(),
                     Value::Invalid => return Err("value is nil; should be of type string".into()),
-                    v => {
-                        return Err(format!(
-                            "value has type {}; should be string",
-                            v.type_name()
-                        ))
-                    }
+                    v => return Err(format!("value has type {}; should be string", v.type_name())),
                 };
                 item = m.get(&key).cloned().unwrap_or(Value::NilIface);
             }
@@ -556,12 +509,8 @@ fn eq(a1: &Value, rest: &[Value]) -> Result<bool, String> {
         let k2 = a.basic_kind();
         let truth = if k1 != k2 {
             match (k1, k2) {
-                (BasicKind::Int, BasicKind::Uint) => {
-                    a1.as_i64() >= 0 && a1.as_i64() as u64 == a.as_u64()
-                }
-                (BasicKind::Uint, BasicKind::Int) => {
-                    a.as_i64() >= 0 && a1.as_u64() == a.as_i64() as u64
-                }
+                (BasicKind::Int, BasicKind::Uint) => a1.as_i64() >= 0 && a1.as_i64() as u64 == a.as_u64(),
+                (BasicKind::Uint, BasicKind::Int) => a.as_i64() >= 0 && a1.as_u64() == a.as_i64() as u64,
                 _ => {
                     if a1.is_valid() && a.is_valid() {
                         return Err(ERR_BAD_COMPARISON.into());
@@ -601,12 +550,7 @@ fn eq(a1: &Value, rest: &[Value]) -> Result<bool, String> {
 fn comparable(v: &Value) -> bool {
     !matches!(
         v,
-        Value::Strings(_)
-            | Value::Ints(_)
-            | Value::List(_)
-            | Value::Map(_)
-            | Value::Kvs(..)
-            | Value::Srvs(_)
+        Value::Strings(_) | Value::Ints(_) | Value::List(_) | Value::Map(_) | Value::Kvs(..) | Value::Srvs(_)
     )
 }
 
@@ -623,12 +567,8 @@ fn lt(a1: &Value, a2: &Value) -> Result<bool, String> {
     }
     if k1 != k2 {
         return match (k1, k2) {
-            (BasicKind::Int, BasicKind::Uint) => {
-                Ok(a1.as_i64() < 0 || (a1.as_i64() as u64) < a2.as_u64())
-            }
-            (BasicKind::Uint, BasicKind::Int) => {
-                Ok(a2.as_i64() >= 0 && a1.as_u64() < a2.as_i64() as u64)
-            }
+            (BasicKind::Int, BasicKind::Uint) => Ok(a1.as_i64() < 0 || (a1.as_i64() as u64) < a2.as_u64()),
+            (BasicKind::Uint, BasicKind::Int) => Ok(a2.as_i64() >= 0 && a1.as_u64() < a2.as_i64() as u64),
             _ => Err(ERR_BAD_COMPARISON.into()),
         };
     }

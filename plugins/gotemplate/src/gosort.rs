@@ -75,12 +75,7 @@ fn heap_sort<T, F: Fn(&T, &T) -> bool>(d: &mut Data<'_, T, F>, a: usize, b: usiz
     }
 }
 
-fn pdqsort<T, F: Fn(&T, &T) -> bool>(
-    d: &mut Data<'_, T, F>,
-    mut a: usize,
-    mut b: usize,
-    mut limit: usize,
-) {
+fn pdqsort<T, F: Fn(&T, &T) -> bool>(d: &mut Data<'_, T, F>, mut a: usize, mut b: usize, mut limit: usize) {
     const MAX_INSERTION: usize = 12;
     let mut was_balanced = true;
     let mut was_partitioned = true;
@@ -104,11 +99,7 @@ fn pdqsort<T, F: Fn(&T, &T) -> bool>(
             pivot = (b - 1) - (pivot - a);
             hint = Hint::Increasing;
         }
-        if was_balanced
-            && was_partitioned
-            && hint == Hint::Increasing
-            && partial_insertion_sort(d, a, b)
-        {
+        if was_balanced && was_partitioned && hint == Hint::Increasing && partial_insertion_sort(d, a, b) {
             return;
         }
         if a > 0 && !d.less(a - 1, pivot) {
@@ -131,12 +122,7 @@ fn pdqsort<T, F: Fn(&T, &T) -> bool>(
     }
 }
 
-fn partition<T, F: Fn(&T, &T) -> bool>(
-    d: &mut Data<'_, T, F>,
-    a: usize,
-    b: usize,
-    pivot: usize,
-) -> (usize, bool) {
+fn partition<T, F: Fn(&T, &T) -> bool>(d: &mut Data<'_, T, F>, a: usize, b: usize, pivot: usize) -> (usize, bool) {
     d.swap(a, pivot);
     // i and j are inclusive bounds; j may step below a+1 (to a), never below a.
     let (mut i, mut j) = (a + 1, b as isize - 1);
@@ -171,12 +157,7 @@ fn partition<T, F: Fn(&T, &T) -> bool>(
     (j as usize, false)
 }
 
-fn partition_equal<T, F: Fn(&T, &T) -> bool>(
-    d: &mut Data<'_, T, F>,
-    a: usize,
-    b: usize,
-    pivot: usize,
-) -> usize {
+fn partition_equal<T, F: Fn(&T, &T) -> bool>(d: &mut Data<'_, T, F>, a: usize, b: usize, pivot: usize) -> usize {
     d.swap(a, pivot);
     let (mut i, mut j) = (a + 1, b as isize - 1);
     loop {
@@ -196,11 +177,7 @@ fn partition_equal<T, F: Fn(&T, &T) -> bool>(
     i
 }
 
-fn partial_insertion_sort<T, F: Fn(&T, &T) -> bool>(
-    d: &mut Data<'_, T, F>,
-    a: usize,
-    b: usize,
-) -> bool {
+fn partial_insertion_sort<T, F: Fn(&T, &T) -> bool>(d: &mut Data<'_, T, F>, a: usize, b: usize) -> bool {
     const MAX_STEPS: usize = 5;
     const SHORTEST_SHIFTING: usize = 50;
     let mut i = a + 1;
@@ -259,11 +236,7 @@ fn break_patterns<T, F: Fn(&T, &T) -> bool>(d: &mut Data<'_, T, F>, a: usize, b:
     }
 }
 
-fn choose_pivot<T, F: Fn(&T, &T) -> bool>(
-    d: &mut Data<'_, T, F>,
-    a: usize,
-    b: usize,
-) -> (usize, Hint) {
+fn choose_pivot<T, F: Fn(&T, &T) -> bool>(d: &mut Data<'_, T, F>, a: usize, b: usize) -> (usize, Hint) {
     const SHORTEST_NINTHER: usize = 50;
     const MAX_SWAPS: usize = 4 * 3;
     let l = b - a;
@@ -286,12 +259,7 @@ fn choose_pivot<T, F: Fn(&T, &T) -> bool>(
     }
 }
 
-fn order2<T, F: Fn(&T, &T) -> bool>(
-    d: &Data<'_, T, F>,
-    a: usize,
-    b: usize,
-    swaps: &mut usize,
-) -> (usize, usize) {
+fn order2<T, F: Fn(&T, &T) -> bool>(d: &Data<'_, T, F>, a: usize, b: usize, swaps: &mut usize) -> (usize, usize) {
     if d.less(b, a) {
         *swaps += 1;
         return (b, a);
@@ -299,13 +267,7 @@ fn order2<T, F: Fn(&T, &T) -> bool>(
     (a, b)
 }
 
-fn median<T, F: Fn(&T, &T) -> bool>(
-    d: &Data<'_, T, F>,
-    a: usize,
-    b: usize,
-    c: usize,
-    swaps: &mut usize,
-) -> usize {
+fn median<T, F: Fn(&T, &T) -> bool>(d: &Data<'_, T, F>, a: usize, b: usize, c: usize, swaps: &mut usize) -> usize {
     let (a, b) = order2(d, a, b, swaps);
     let (b, c) = order2(d, b, c, swaps);
     let (_a, b) = order2(d, a, b, swaps);

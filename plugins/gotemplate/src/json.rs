@@ -103,10 +103,7 @@ impl Parser<'_> {
                 None => return Err(EOF_ERR.into()),
                 Some(c) if c == expect => self.i += 1,
                 Some(_) => {
-                    return Err(self.err_at(&format!(
-                        "in literal {word} (expecting {})",
-                        quote_char(expect)
-                    )));
+                    return Err(self.err_at(&format!("in literal {word} (expecting {})", quote_char(expect))));
                 }
             }
         }
@@ -177,10 +174,7 @@ impl Parser<'_> {
     fn string_rc(&mut self) -> Result<Rc<str>, String> {
         let start = self.i + 1;
         let body = &self.s[start..];
-        if let Some(end) = body
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        {
+        if let Some(end) = body.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20) {
             if body[end] == b'"' {
                 if let Ok(text) = std::str::from_utf8(&body[..end]) {
                     self.i = start + end + 1;

@@ -110,10 +110,9 @@ fn nd_like(c: char) -> bool {
     // Decimal digit blocks are runs of ten code points starting at a '0'. Checking that the
     // character sits in a run whose base is a known zero keeps this table-free and close to Nd.
     const ZEROS: &[u32] = &[
-        0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
-        0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0,
-        0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0,
-        0xAA50, 0xABF0, 0xFF10,
+        0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50,
+        0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50,
+        0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
     ];
     let u = c as u32;
     ZEROS.iter().any(|&z| u >= z && u < z + 10)
@@ -367,12 +366,7 @@ impl<'a> Lexer<'a> {
             '`' => return self.lex_raw_quote(),
             '$' => return self.lex_variable(),
             '\'' => return self.lex_char(),
-            '.' if self
-                .rest()
-                .as_bytes()
-                .first()
-                .is_some_and(|b| !b.is_ascii_digit()) =>
-            {
+            '.' if self.rest().as_bytes().first().is_some_and(|b| !b.is_ascii_digit()) => {
                 return self.lex_field_or_variable(ItemType::Field);
             }
             '.' | '+' | '-' | '0'..='9' => {
@@ -391,10 +385,7 @@ impl<'a> Lexer<'a> {
                 self.emit(ItemType::RightParen);
                 self.paren_depth -= 1;
                 if self.paren_depth < 0 {
-                    return self.errorf(format!(
-                        "unexpected right paren {}",
-                        crate::fmt::unicode_u(r)
-                    ));
+                    return self.errorf(format!("unexpected right paren {}", crate::fmt::unicode_u(r)));
                 }
             }
             c if c.is_ascii() && !c.is_ascii_control() => self.emit(ItemType::Char),
@@ -439,8 +430,7 @@ impl<'a> Lexer<'a> {
                     let word = &self.input[self.start..self.pos];
                     if !self.at_terminator() {
                         let bad = self.peek().unwrap_or('\u{0}');
-                        return self
-                            .errorf(format!("bad character {}", crate::fmt::unicode_u(bad)));
+                        return self.errorf(format!("bad character {}", crate::fmt::unicode_u(bad)));
                     }
                     let typ = match word {
                         "block" => ItemType::Block,
@@ -528,18 +518,12 @@ impl<'a> Lexer<'a> {
     fn lex_number(&mut self) -> State {
         if !self.scan_number() {
             let text = self.input[self.start..self.pos].to_string();
-            return self.errorf(format!(
-                "bad number syntax: {}",
-                crate::fmt::quote_go(&text)
-            ));
+            return self.errorf(format!("bad number syntax: {}", crate::fmt::quote_go(&text)));
         }
         if matches!(self.peek(), Some('+' | '-')) {
             if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
                 let text = self.input[self.start..self.pos].to_string();
-                return self.errorf(format!(
-                    "bad number syntax: {}",
-                    crate::fmt::quote_go(&text)
-                ));
+                return self.errorf(format!("bad number syntax: {}", crate::fmt::quote_go(&text)));
             }
             self.emit(ItemType::Complex);
         } else {

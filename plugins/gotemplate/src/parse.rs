@@ -389,10 +389,7 @@ impl Parser {
         if token.typ == ItemType::Error {
             let mut extra = String::new();
             if self.action_line != 0 && self.action_line != token.line {
-                extra = format!(
-                    " in action started at {}:{}",
-                    self.parse_name, self.action_line
-                );
+                extra = format!(" in action started at {}:{}", self.parse_name, self.action_line);
                 if token.val.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
@@ -500,11 +497,7 @@ impl Parser {
             ItemType::Break | ItemType::Continue => {
                 let is_break = token.typ == ItemType::Break;
                 let t = self.next_non_space();
-                let word = if is_break {
-                    "{{break}}"
-                } else {
-                    "{{continue}}"
-                };
+                let word = if is_break { "{{break}}" } else { "{{continue}}" };
                 if t.typ != ItemType::RightDelim {
                     return self.unexpected(&t, word);
                 }
@@ -522,31 +515,16 @@ impl Parser {
                 self.expect(ItemType::RightDelim, "end")?;
                 return Ok(Parsed::End);
             }
-            ItemType::If => {
-                return self
-                    .parse_control(true, "if")
-                    .map(|b| Parsed::Node(Node::If(b)))
-            }
-            ItemType::Range => {
-                return self
-                    .parse_control(false, "range")
-                    .map(|b| Parsed::Node(Node::Range(b)))
-            }
+            ItemType::If => return self.parse_control(true, "if").map(|b| Parsed::Node(Node::If(b))),
+            ItemType::Range => return self.parse_control(false, "range").map(|b| Parsed::Node(Node::Range(b))),
             ItemType::Template => return self.template_control().map(Parsed::Node),
-            ItemType::With => {
-                return self
-                    .parse_control(false, "with")
-                    .map(|b| Parsed::Node(Node::With(b)))
-            }
+            ItemType::With => return self.parse_control(false, "with").map(|b| Parsed::Node(Node::With(b))),
             _ => {}
         }
         self.backup();
         let token = self.peek();
         let pipe = self.pipeline("command", ItemType::RightDelim)?;
-        Ok(Parsed::Node(Node::Action {
-            pos: token.pos,
-            pipe,
-        }))
+        Ok(Parsed::Node(Node::Action { pos: token.pos, pipe }))
     }
 
     fn else_control(&mut self) -> PResult<Parsed> {
@@ -688,9 +666,7 @@ impl Parser {
                 self.vars.push(v.val.clone());
                 if context == "range" && pipe.decl.len() < 2 {
                     match self.peek_non_space().typ {
-                        ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
-                            continue
-                        }
+                        ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => continue,
                         _ => return self.errorf("range can only initialize variables".into()),
                     }
                 }
@@ -738,16 +714,9 @@ impl Parser {
         for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
             if matches!(
                 c.args[0],
-                Arg::Bool { .. }
-                    | Arg::Dot { .. }
-                    | Arg::Nil { .. }
-                    | Arg::Number { .. }
-                    | Arg::String { .. }
+                Arg::Bool { .. } | Arg::Dot { .. } | Arg::Nil { .. } | Arg::Number { .. } | Arg::String { .. }
             ) {
-                return self.errorf(format!(
-                    "non executable command in pipeline stage {}",
-                    i + 1
-                ));
+                return self.errorf(format!("non executable command in pipeline stage {}", i + 1));
             }
         }
         Ok(())
@@ -755,10 +724,7 @@ impl Parser {
 
     fn command(&mut self) -> PResult<Command> {
         let pos = self.peek_non_space().pos;
-        let mut cmd = Command {
-            pos,
-            args: Vec::new(),
-        };
+        let mut cmd = Command { pos, args: Vec::new() };
         loop {
             self.peek_non_space();
             if let Some(op) = self.operand()? {
@@ -799,14 +765,11 @@ impl Parser {
                     idents.extend(fields);
                     Ok(Some(Arg::Variable { pos, idents }))
                 }
-                Arg::Bool { .. }
-                | Arg::String { .. }
-                | Arg::Number { .. }
-                | Arg::Nil { .. }
-                | Arg::Dot { .. } => self.errorf(format!(
-                    "unexpected . after term {}",
-                    crate::fmt::quote_go(&node.to_string())
-                )),
+                Arg::Bool { .. } | Arg::String { .. } | Arg::Number { .. } | Arg::Nil { .. } | Arg::Dot { .. } => self
+                    .errorf(format!(
+                        "unexpected . after term {}",
+                        crate::fmt::quote_go(&node.to_string())
+                    )),
                 other => Ok(Some(Arg::Chain {
                     pos,
                     node: Box::new(other),
@@ -823,10 +786,7 @@ impl Parser {
         let arg = match token.typ {
             ItemType::Identifier => {
                 let Some(func) = crate::funcs::lookup(&token.val) else {
-                    return self.errorf(format!(
-                        "function {} not defined",
-                        crate::fmt::quote_go(&token.val)
-                    ));
+                    return self.errorf(format!("function {} not defined", crate::fmt::quote_go(&token.val)));
                 };
                 Arg::Identifier {
                     pos,
@@ -839,10 +799,7 @@ impl Parser {
             ItemType::Variable => {
                 let idents: Vec<String> = token.val.split('.').map(str::to_string).collect();
                 if !self.vars.iter().any(|v| *v == idents[0]) {
-                    return self.errorf(format!(
-                        "undefined variable {}",
-                        crate::fmt::quote_go(&idents[0])
-                    ));
+                    return self.errorf(format!("undefined variable {}", crate::fmt::quote_go(&idents[0])));
                 }
                 Arg::Variable { pos, idents }
             }
@@ -859,14 +816,9 @@ impl Parser {
                     Ok(n) => n,
                     Err(e) => return self.errorf(e),
                 };
-                Arg::Number {
-                    pos,
-                    num: Rc::new(num),
-                }
+                Arg::Number { pos, num: Rc::new(num) }
             }
-            ItemType::LeftParen => Arg::Pipe(Box::new(
-                self.pipeline("parenthesized pipeline", ItemType::RightParen)?,
-            )),
+            ItemType::LeftParen => Arg::Pipe(Box::new(self.pipeline("parenthesized pipeline", ItemType::RightParen)?)),
             ItemType::String | ItemType::RawString => {
                 let text = self.unquote(&token.val)?;
                 Arg::String {
@@ -905,8 +857,7 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
     match typ {
         ItemType::CharConstant => {
             let inner = &text[1..];
-            let (c, tail) = crate::strconv::unquote_char(inner, '\'')
-                .ok_or_else(|| "invalid syntax".to_string())?;
+            let (c, tail) = crate::strconv::unquote_char(inner, '\'').ok_or_else(|| "invalid syntax".to_string())?;
             if tail != "'" {
                 return Err(format!("malformed character constant: {text}"));
             }
@@ -959,10 +910,7 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
         }
     }
     if !n.is_int && !n.is_uint && !n.is_float {
-        return Err(format!(
-            "illegal number syntax: {}",
-            crate::fmt::quote_go(text)
-        ));
+        return Err(format!("illegal number syntax: {}", crate::fmt::quote_go(text)));
     }
     Ok(n)
 }

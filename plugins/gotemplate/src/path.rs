@@ -39,10 +39,7 @@ pub fn is_clean_abs(p: &str) -> bool {
     let Some(rest) = p.strip_prefix('/') else {
         return false;
     };
-    !rest.is_empty()
-        && rest
-            .split('/')
-            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+    !rest.is_empty() && rest.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
 /// `path.Join("/", p)`.

@@ -30,10 +30,7 @@ impl Store {
 
     /// Build a store from backend pairs, re-rooting each key under `/` as confd's `setVars`
     /// does: `path.Join("/", strings.TrimPrefix(key, prefix))`.
-    pub fn from_pairs<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-        prefix: &str,
-    ) -> Self {
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>, prefix: &str) -> Self {
         // Collecting first lets BTreeMap bulk-build from sorted input (backends and the host
         // hand pairs over in key order); later duplicates win, as with inserts.
         let pairs: Vec<(Rc<str>, Rc<KvPair>)> = pairs
@@ -84,15 +81,9 @@ impl Store {
     }
 
     /// Keys starting with `prefix`, in order.
-    fn range_from<'a>(
-        &'a self,
-        prefix: &'a str,
-    ) -> impl Iterator<Item = (&'a Rc<str>, &'a Rc<KvPair>)> + 'a {
+    fn range_from<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a Rc<str>, &'a Rc<KvPair>)> + 'a {
         self.map
-            .range::<str, _>((
-                std::ops::Bound::Included(prefix),
-                std::ops::Bound::Unbounded,
-            ))
+            .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
             .take_while(move |(k, _)| k.starts_with(prefix))
     }
 
@@ -118,11 +109,7 @@ impl Store {
 
     /// memkv `GetAllValues`: the values of `get_all`, sorted as strings.
     pub(crate) fn get_all_values(&self, pattern: &str) -> Result<Vec<Rc<str>>, String> {
-        let mut vs: Vec<Rc<str>> = self
-            .get_all(pattern)?
-            .into_iter()
-            .map(|kv| kv.value.clone())
-            .collect();
+        let mut vs: Vec<Rc<str>> = self.get_all(pattern)?.into_iter().map(|kv| kv.value.clone()).collect();
         vs.sort();
         Ok(vs)
     }
@@ -150,9 +137,7 @@ impl Store {
                 }
                 let dir = path::dir(k);
                 let terms: Vec<&str> = dir.split('/').collect();
-                if terms.len() >= prefix_terms.len()
-                    && terms[..prefix_terms.len()] == prefix_terms[..]
-                {
+                if terms.len() >= prefix_terms.len() && terms[..prefix_terms.len()] == prefix_terms[..] {
                     let stripped = k.strip_prefix(file_path).unwrap_or(k);
                     let stripped = stripped.strip_prefix('/').unwrap_or(stripped);
                     names.push(stripped.split('/').next().unwrap_or("").into());
@@ -184,9 +169,7 @@ impl Store {
                 }
                 let dir = path::dir(k);
                 let terms: Vec<&str> = dir.split('/').collect();
-                if terms.len() > prefix_terms.len()
-                    && terms[..prefix_terms.len()] == prefix_terms[..]
-                {
+                if terms.len() > prefix_terms.len() && terms[..prefix_terms.len()] == prefix_terms[..] {
                     names.push(terms[prefix_terms.len()].into());
                 }
             }

@@ -53,11 +53,7 @@ pub(crate) fn unquote_char(s: &str, quote: char) -> Option<(char, &str)> {
         '0'..='7' => {
             // Exactly three octal digits; check bytes first so a multi-byte character after
             // the escape is never sliced (found by the fuzzer: "\1Féllo").
-            if rest.len() < 2
-                || !rest.as_bytes()[..2]
-                    .iter()
-                    .all(|b| (b'0'..=b'7').contains(b))
-            {
+            if rest.len() < 2 || !rest.as_bytes()[..2].iter().all(|b| (b'0'..=b'7').contains(b)) {
                 return None;
             }
             let digits = format!("{e}{}", &rest[..2]);
@@ -110,18 +106,17 @@ pub(crate) fn unquote(s: &str) -> Option<String> {
 
 /// Strip a Go base prefix and validate underscores as `ParseInt(s, 0, 64)` does.
 fn split_base(s: &str) -> Option<(u32, String)> {
-    let (base, digits, prefixed) =
-        if let Some(r) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-            (16, r, true)
-        } else if let Some(r) = s.strip_prefix("0o").or_else(|| s.strip_prefix("0O")) {
-            (8, r, true)
-        } else if let Some(r) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
-            (2, r, true)
-        } else if s.len() > 1 && s.starts_with('0') {
-            (8, &s[1..], true)
-        } else {
-            (10, s, false)
-        };
+    let (base, digits, prefixed) = if let Some(r) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (16, r, true)
+    } else if let Some(r) = s.strip_prefix("0o").or_else(|| s.strip_prefix("0O")) {
+        (8, r, true)
+    } else if let Some(r) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
+        (2, r, true)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (8, &s[1..], true)
+    } else {
+        (10, s, false)
+    };
     if s.contains('_') && !underscore_ok(s) {
         return None;
     }
@@ -254,11 +249,7 @@ pub(crate) fn num_error(func: &str, input: &str, range: bool) -> String {
     format!(
         "strconv.{func}: parsing {}: {}",
         crate::fmt::quote_go(input),
-        if range {
-            "value out of range"
-        } else {
-            "invalid syntax"
-        }
+        if range { "value out of range" } else { "invalid syntax" }
     )
 }
 
@@ -274,10 +265,7 @@ pub(crate) fn atoi(s: &str) -> Result<i64, String> {
     }
     let mut v: u64 = 0;
     for b in body.bytes() {
-        v = match v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add((b - b'0') as u64))
-        {
+        v = match v.checked_mul(10).and_then(|v| v.checked_add((b - b'0') as u64)) {
             Some(v) => v,
             None => return Err(num_error("Atoi", s, true)),
         };
@@ -317,10 +305,7 @@ fn digits_from_exp(s: &str) -> Digits {
         d.pop();
     }
     if d == b"0" {
-        return Digits {
-            d: Vec::new(),
-            dp: 0,
-        };
+        return Digits { d: Vec::new(), dp: 0 };
     }
     Digits { d, dp: exp + 1 }
 }
@@ -470,11 +455,7 @@ pub(crate) fn format_float(f: f64, fmt: char, prec: i32) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
+        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
     }
     let mut out = String::new();
     if f.is_sign_negative() {
@@ -516,10 +497,7 @@ pub(crate) fn format_float(f: f64, fmt: char, prec: i32) -> String {
                 // exact binary value half-to-even, as Go's decimal rounding does.
                 let prec = prec as usize;
                 out.push_str(&format!("{:.*}", prec.min(MAX_FRAC_DIGITS), f.abs()));
-                out.extend(std::iter::repeat_n(
-                    '0',
-                    prec.saturating_sub(MAX_FRAC_DIGITS),
-                ));
+                out.extend(std::iter::repeat_n('0', prec.saturating_sub(MAX_FRAC_DIGITS)));
                 return out;
             }
         }
@@ -580,11 +558,7 @@ mod tests {
         assert_eq!(s.len(), 2 + 99_990);
         assert!(s.starts_with("1.5000") && s.ends_with('0'));
         let e = format_float(1.5, 'e', 70_000);
-        assert!(
-            e.starts_with("1.5000") && e.ends_with("e+00"),
-            "{}",
-            &e[e.len() - 10..]
-        );
+        assert!(e.starts_with("1.5000") && e.ends_with("e+00"), "{}", &e[e.len() - 10..]);
     }
 
     #[test]
@@ -595,9 +569,6 @@ mod tests {
         assert_eq!(parse_int("1_000"), Some(1000));
         assert_eq!(parse_int("1__0"), None);
         assert_eq!(parse_int("-9223372036854775808"), Some(i64::MIN));
-        assert_eq!(
-            atoi("12a"),
-            Err("strconv.Atoi: parsing \"12a\": invalid syntax".into())
-        );
+        assert_eq!(atoi("12a"), Err("strconv.Atoi: parsing \"12a\": invalid syntax".into()));
     }
 }

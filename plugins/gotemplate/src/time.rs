@@ -90,14 +90,7 @@ pub(crate) fn time_string(t: &Time) -> String {
     format(t, "2006-01-02 15:04:05.999999999 -0700 MST")
 }
 
-fn zone_offset(
-    out: &mut String,
-    offset: i32,
-    colon: bool,
-    seconds: bool,
-    hours_only: bool,
-    z: bool,
-) {
+fn zone_offset(out: &mut String, offset: i32, colon: bool, seconds: bool, hours_only: bool, z: bool) {
     if z && offset == 0 {
         out.push('Z');
         return;
@@ -162,21 +155,11 @@ pub(crate) fn format(t: &Time, layout: &str) -> String {
     ];
     while !rest.is_empty() {
         // Fractional seconds: ".000", ".999", ",000" ... directly after a seconds field or alone.
-        if let Some(b) = rest
-            .as_bytes()
-            .first()
-            .filter(|b| **b == b'.' || **b == b',')
-        {
-            let digits = rest[1..]
-                .bytes()
-                .take_while(|d| *d == b'0' || *d == b'9')
-                .count();
+        if let Some(b) = rest.as_bytes().first().filter(|b| **b == b'.' || **b == b',') {
+            let digits = rest[1..].bytes().take_while(|d| *d == b'0' || *d == b'9').count();
             let first = rest.as_bytes().get(1).copied();
             let uniform = digits > 0 && rest[1..1 + digits].bytes().all(|d| Some(d) == first);
-            let next_is_digit = rest
-                .as_bytes()
-                .get(1 + digits)
-                .is_some_and(|d| d.is_ascii_digit());
+            let next_is_digit = rest.as_bytes().get(1 + digits).is_some_and(|d| d.is_ascii_digit());
             if uniform && !next_is_digit {
                 let frac = format!("{:09}", c.nanos);
                 let mut f = frac[..digits].to_string();
@@ -202,10 +185,9 @@ pub(crate) fn format(t: &Time, layout: &str) -> String {
             }
             match **tok {
                 // "Mon" must not be followed by a lower-case letter (e.g. "Month").
-                "Jan" | "Mon" | "January" | "Monday" => !rest[tok.len()..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_lowercase()),
+                "Jan" | "Mon" | "January" | "Monday" => {
+                    !rest[tok.len()..].chars().next().is_some_and(|c| c.is_lowercase())
+                }
                 _ => true,
             }
         });
@@ -267,9 +249,8 @@ pub(crate) fn format(t: &Time, layout: &str) -> String {
 pub(crate) fn method(t: &Rc<Time>, name: &str) -> Option<MethodSig> {
     Some(match name {
         "Format" => MethodSig::StringArg,
-        "Unix" | "UnixNano" | "UnixMilli" | "UnixMicro" | "Year" | "Month" | "Day" | "Hour"
-        | "Minute" | "Second" | "Nanosecond" | "YearDay" | "Weekday" | "UTC" | "Local"
-        | "String" | "IsZero" => {
+        "Unix" | "UnixNano" | "UnixMilli" | "UnixMicro" | "Year" | "Month" | "Day" | "Hour" | "Minute" | "Second"
+        | "Nanosecond" | "YearDay" | "Weekday" | "UTC" | "Local" | "String" | "IsZero" => {
             let _ = t;
             MethodSig::NoArgs
         }

@@ -132,8 +132,7 @@ fn load_corpus() -> Vec<(String, Json)> {
     let mut cases = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
-        let list: Vec<Json> =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let list: Vec<Json> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         for c in list {
             cases.push((f.file_name().unwrap().to_string_lossy().into_owned(), c));
         }

@@ -188,14 +188,10 @@ impl Rng {
 pub fn corpus_templates() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let mut out = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     for f in files {
-        let cases: Vec<serde_json::Value> =
-            serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let cases: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
         for c in cases {
             if let Some(t) = c["template"].as_str() {
                 out.push(t.to_string());
@@ -292,14 +288,12 @@ pub enum Reached {
 /// Parse and execute `template`; `Err` describes a bug (panic or a render that took too long).
 pub fn check(template: &str, store: &Store) -> Result<Reached, String> {
     let start = Instant::now();
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        match Template::parse("fuzz.tmpl", template) {
-            Err(_) => Reached::ParseError,
-            Ok(t) => match t.execute(store, &DenyHost, limits()) {
-                Ok(_) => Reached::Rendered,
-                Err(_) => Reached::ExecError,
-            },
-        }
+    let r = catch_unwind(AssertUnwindSafe(|| match Template::parse("fuzz.tmpl", template) {
+        Err(_) => Reached::ParseError,
+        Ok(t) => match t.execute(store, &DenyHost, limits()) {
+            Ok(_) => Reached::Rendered,
+            Err(_) => Reached::ExecError,
+        },
     }));
     let reached = match r {
         Ok(reached) => reached,
@@ -333,11 +327,7 @@ pub fn crash_dir() -> PathBuf {
 
 /// Run `iterations` cases (or until `deadline`) from `seed`; returns what ran and any
 /// failures (template, why), each also saved under `crash_dir()`.
-pub fn run(
-    seed: u64,
-    iterations: u64,
-    deadline: Option<Instant>,
-) -> (Stats, Vec<(String, String)>) {
+pub fn run(seed: u64, iterations: u64, deadline: Option<Instant>) -> (Stats, Vec<(String, String)>) {
     let seeds = corpus_templates();
     let store = store();
     let mut rng = Rng::new(seed);

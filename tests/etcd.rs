@@ -1,0 +1,251 @@
+//! The etcd v3 backend against a real etcd: confd's integration suite, and a watch that loses
+//! nothing (seed 003's CI/CD trigger, shared prefixes, deletions, errors, restarts).
+
+use crate::servers::Etcd;
+use crate::util::{copy_tree, eventually, rewrite_tree, shared, Dir, Wconfd};
+use std::time::Duration;
+
+#[test]
+fn integration_suite_on_etcdv3() {
+    let etcd = Etcd::start();
+    for (k, v) in [
+        ("/key", "foobar"),
+        ("/database/host", "127.0.0.1"),
+        ("/database/password", "p@sSw0rd"),
+        ("/database/port", "3306"),
+        ("/database/username", "confd"),
+        ("/upstream/app1", "10.0.1.10:8080"),
+        ("/upstream/app2", "10.0.1.11:8080"),
+        ("/prefix/database/host", "127.0.0.1"),
+        ("/prefix/database/password", "p@sSw0rd"),
+        ("/prefix/database/port", "3306"),
+        ("/prefix/database/username", "confd"),
+        ("/prefix/upstream/app1", "10.0.1.10:8080"),
+        ("/prefix/upstream/app2", "10.0.1.11:8080"),
+    ] {
+        etcd.put(k, v);
+    }
+    // confd's suite runs it twice: plain, and with --watch to show --onetime wins.
+    for watch in [false, true] {
+        let dir = Dir::new();
+        copy_tree(
+            &shared().join("confd-conformance/integration/confdir"),
+            &dir.join("confdir"),
+        );
+        std::fs::create_dir_all(dir.join("out")).unwrap();
+        rewrite_tree(
+            &dir.join("confdir/conf.d"),
+            "/tmp/confd-",
+            &format!("{}/confd-", dir.join("out").display()),
+        );
+        let mut w = Wconfd::new();
+        w.args([
+            "-onetime",
+            "-backend",
+            "etcdv3",
+            "-config-file",
+            "/dev/null",
+            "-node",
+            &etcd.client_url,
+            "-confdir",
+        ])
+        .arg(dir.join("confdir"))
+        .arg("-plugin-cache-dir")
+        .arg(crate::util::plugin_cache())
+        .env("HOSTNAME", "localhost");
+        if watch {
+            w.arg("-watch");
+        }
+        w.run().ok();
+        for e in std::fs::read_dir(shared().join("confd-conformance/derived-expect/etcdv3")).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            assert_eq!(
+                dir.read(&format!("out/{name}")),
+                std::fs::read_to_string(e.path()).unwrap(),
+                "{name} (watch={watch})"
+            );
+        }
+    }
+}
+
+/// A watch daemon over `etcd` for the resources in `dir/confdir`.
+fn daemon(etcd: &Etcd, dir: &Dir) -> std::process::Child {
+    let mut w = Wconfd::new();
+    w.args([
+        "-watch",
+        "-backend",
+        "etcdv3",
+        "-interval",
+        "0",
+        "-config-file",
+        "/dev/null",
+        "-log-level",
+        "debug",
+        "-node",
+        &etcd.client_url,
+        "-confdir",
+    ])
+    .arg(dir.join("confdir"))
+    .arg("-plugin-cache-dir")
+    .arg(crate::util::plugin_cache());
+    w.spawn()
+}
+
+fn stop(child: std::process::Child) -> String {
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn lines(path: &std::path::Path) -> usize {
+    std::fs::read_to_string(path).map(|s| s.lines().count()).unwrap_or(0)
+}
+
+/// Seed 003: a key used as a CI/CD trigger. Every PUT of a new value must produce one update
+/// and one reload; PUTs of the same value produce none after the first.
+#[test]
+fn seed_003_every_trigger_is_acted_on() {
+    let etcd = Etcd::start();
+    let dir = Dir::new();
+    let reloads = dir.join("reloads.log");
+    dir.resource(
+        "rollout",
+        &format!(
+            "[template]\nprefix = \"/cicd/rollout\"\nsrc = \"rollout.tmpl\"\ndest = \"{}\"\nkeys = [\"/trigger\"]\nreload_cmd = \"grep imageTag {{{{.dest}}}} >> {} || true\"\n",
+            dir.join("rollout.cmd").display(),
+            reloads.display()
+        ),
+        "{{if exists \"/trigger\"}}{{$data := json (getv \"/trigger\")}}imageTag {{$data.imageTag}}\n{{end}}",
+    );
+    let child = daemon(&etcd, &dir);
+    eventually(30, "first render", || dir.join("rollout.cmd").exists());
+    let trigger = |tag: &str| format!("{{\"action\":\"deploy\",\"appName\":\"demo1\",\"imageTag\":\"{tag}\"}}");
+    for i in 1..=10 {
+        etcd.put("/cicd/rollout/trigger", &trigger(&format!("v1-diff-{i}")));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eventually(30, "the last trigger", || {
+        dir.read("rollout.cmd") == "imageTag v1-diff-10\n"
+    });
+    let waited = std::panic::catch_unwind(|| eventually(10, "ten reloads", || lines(&reloads) == 10));
+    if waited.is_err() {
+        let log = std::fs::read_to_string(&reloads).unwrap_or_default();
+        panic!("reloads:\n{log}\ndaemon log:\n{}", stop(child));
+    }
+    let log = std::fs::read_to_string(&reloads).unwrap();
+    let expected: Vec<String> = (1..=10).map(|i| format!("imageTag v1-diff-{i}")).collect();
+    assert_eq!(
+        log.lines().collect::<Vec<_>>(),
+        expected,
+        "every trigger reloaded, in order"
+    );
+    // Ten PUTs of one value: one update, one reload.
+    for _ in 0..10 {
+        etcd.put("/cicd/rollout/trigger", &trigger("v2-the-same"));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eventually(30, "same-value trigger", || {
+        dir.read("rollout.cmd") == "imageTag v2-the-same\n"
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(lines(&reloads), 11, "ten identical PUTs give one reload");
+    let stderr = stop(child);
+    assert_eq!(
+        stderr.matches("has been updated").count(),
+        12,
+        "1 initial + 10 + 1 updates:\n{stderr}"
+    );
+}
+
+#[test]
+fn resources_sharing_a_prefix_all_update_and_deletions_rerender() {
+    let etcd = Etcd::start();
+    etcd.put("/app/a", "1");
+    etcd.put("/app/b", "2");
+    etcd.put("/apples", "not mine");
+    let dir = Dir::new();
+    for name in ["one", "two"] {
+        dir.resource(
+            name,
+            &format!(
+                "[template]\nsrc = \"{name}.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n",
+                dir.join(&format!("{name}.out")).display()
+            ),
+            &format!("{name}:{{{{range gets \"/app/*\"}}}}{{{{base .Key}}}}={{{{.Value}}}} {{{{end}}}}"),
+        );
+    }
+    let child = daemon(&etcd, &dir);
+    eventually(30, "first renders", || dir.exists("one.out") && dir.exists("two.out"));
+    assert_eq!(dir.read("one.out"), "one:a=1 b=2 ");
+    etcd.put("/app/c", "3");
+    eventually(20, "both see the new key", || {
+        dir.read("one.out") == "one:a=1 b=2 c=3 " && dir.read("two.out") == "two:a=1 b=2 c=3 "
+    });
+    etcd.del("/app/a");
+    eventually(20, "both see the deletion", || {
+        dir.read("one.out") == "one:b=2 c=3 " && dir.read("two.out") == "two:b=2 c=3 "
+    });
+    // A change to a sibling with a common string prefix is not a change under /app.
+    etcd.put("/apples", "still not mine");
+    std::thread::sleep(Duration::from_millis(500));
+    stop(child);
+}
+
+#[test]
+fn a_render_error_is_retried_and_the_next_good_state_applied() {
+    let etcd = Etcd::start();
+    etcd.put("/svc/conf", "{\"port\": 80}");
+    let dir = Dir::new();
+    dir.resource(
+        "svc",
+        &format!(
+            "[template]\nsrc = \"svc.tmpl\"\ndest = \"{}\"\nkeys = [\"/svc\"]\n",
+            dir.join("svc.out").display()
+        ),
+        "port {{(json (getv \"/svc/conf\")).port}}\n",
+    );
+    let child = daemon(&etcd, &dir);
+    eventually(30, "first render", || {
+        dir.exists("svc.out") && dir.read("svc.out") == "port 80\n"
+    });
+    etcd.put("/svc/conf", "{\"port\": ");
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(dir.read("svc.out"), "port 80\n", "a broken value leaves the file alone");
+    etcd.put("/svc/conf", "{\"port\": 8080}");
+    eventually(20, "the fix is applied", || dir.read("svc.out") == "port 8080\n");
+    let stderr = stop(child);
+    assert!(
+        stderr.contains("error calling json: unexpected end of JSON input"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_daemon_survives_an_etcd_restart() {
+    let mut etcd = Etcd::start();
+    etcd.put("/k/v", "before");
+    let dir = Dir::new();
+    dir.resource(
+        "k",
+        &format!(
+            "[template]\nsrc = \"k.tmpl\"\ndest = \"{}\"\nkeys = [\"/k\"]\n",
+            dir.join("k.out").display()
+        ),
+        "{{getv \"/k/v\"}}\n",
+    );
+    let child = daemon(&etcd, &dir);
+    eventually(30, "first render", || {
+        dir.exists("k.out") && dir.read("k.out") == "before\n"
+    });
+    etcd.stop();
+    std::thread::sleep(Duration::from_millis(500));
+    etcd.restart();
+    etcd.put("/k/v", "after");
+    eventually(40, "the change after the restart", || dir.read("k.out") == "after\n");
+    stop(child);
+}
