@@ -150,3 +150,83 @@ impl Drop for Etcd {
         self.stop();
     }
 }
+
+/// A redis server.
+pub struct Redis {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Child,
+    password: Option<String>,
+}
+
+impl Redis {
+    /// A redis-server with extra config arguments (e.g. `["--notify-keyspace-events", "KA"]`).
+    pub fn start(extra: &[&str]) -> Redis {
+        let port = free_port();
+        let dir = tempfile::tempdir().unwrap();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .arg("--dir")
+            .arg(dir.path())
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server (run scripts/setup.sh)");
+        let password = extra
+            .iter()
+            .position(|a| *a == "--requirepass")
+            .map(|i| extra[i + 1].to_string());
+        let r = Redis {
+            port,
+            dir,
+            child,
+            password,
+        };
+        eventually(20, "redis to answer", || {
+            r.cli(&["ping"]).is_ok_and(|o| o.trim() == "PONG")
+        });
+        r
+    }
+
+    pub fn node(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Run `redis-cli` against this server (as the given password's user).
+    pub fn cli(&self, args: &[&str]) -> Result<String, String> {
+        let mut cmd = Command::new("redis-cli");
+        cmd.args(["-p", &self.port.to_string(), "--no-auth-warning"]);
+        if let Some(p) = &self.password {
+            cmd.args(["-a", p]);
+        }
+        let out = cmd.args(args).output().map_err(|e| e.to_string())?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() && !text.starts_with("ERR") && !text.starts_with("NOAUTH") {
+            Ok(text)
+        } else {
+            Err(format!("{text}{}", String::from_utf8_lossy(&out.stderr)))
+        }
+    }
+
+    pub fn run(&self, args: &[&str]) {
+        self.cli(args).unwrap_or_else(|e| panic!("redis-cli {args:?}: {e}"));
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = &self.dir;
+    }
+}

@@ -22,3 +22,5 @@ mod plugins;
 mod daemon;
 // The etcd v3 backend and its watch, against a real etcd.
 mod etcd;
+// The redis backend and its keyspace-notification watch, against a real redis-server.
+mod redis;

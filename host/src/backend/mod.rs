@@ -9,6 +9,7 @@
 pub mod env;
 pub mod etcd;
 pub mod file;
+pub mod redis;
 mod yaml;
 
 use crate::config::Config;
@@ -93,8 +94,9 @@ pub async fn connect(config: &Config) -> Result<Box<dyn Backend>, BackendError> 
             config.filter.clone(),
         )?)),
         "etcd" | "etcdv3" => Ok(Box::new(etcd::EtcdBackend::connect(config).await?)),
+        "redis" => Ok(Box::new(redis::RedisBackend::connect(config).await?)),
         other => Err(BackendError::Unsupported(format!(
-            "backend {other:?} is not available in this build (native backends: env, file, etcd, etcdv3)"
+            "backend {other:?} is not available in this build (native backends: env, file, etcd, etcdv3, redis)"
         ))),
     }
 }

@@ -66,6 +66,7 @@ pub const FLAGS: &[FlagDef] = &[
     flag!("plugin-cache-dir", Str, "", "wconfd: where compiled plugin code is cached (default $XDG_CACHE_HOME/wconfd)"),
     flag!("plugin-dir", Str, "", "wconfd: directory of WebAssembly plugins (each a .wasm with a .toml manifest)"),
     flag!("prefix", Str, "", "key path prefix"),
+    flag!("redis-enable-notifications", Bool, "", "wconfd: turn on redis keyspace notifications (notify-keyspace-events KA) if they are off, instead of polling"),
     flag!("role-id", Str, "", "Vault role-id to use with the AppRole, Kubernetes backends (only used with -backend=vault and either auth-type=app-role or auth-type=kubernetes)"),
     flag!("scheme", Str, "http", "the backend URI scheme for nodes retrieved from DNS SRV records (http or https)"),
     flag!("secret-id", Str, "", "Vault secret-id to use with the AppRole backend (only used with -backend=vault and auth-type=app-role)"),

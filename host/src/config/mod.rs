@@ -125,6 +125,8 @@ pub struct Config {
     pub srv_domain: String,
     /// SRV record.
     pub srv_record: String,
+    /// Turn redis keyspace notifications on when they are off (else poll).
+    pub redis_enable_notifications: bool,
     /// Plugin directory (adds or overrides plugins).
     pub plugin_dir: Option<PathBuf>,
     /// Compiled plugin code cache.
@@ -402,6 +404,7 @@ pub fn resolve(
         client_insecure: b("client-insecure"),
         srv_domain: s("srv-domain"),
         srv_record: s("srv-record"),
+        redis_enable_notifications: b("redis-enable-notifications"),
         plugin_dir: opt_path("plugin-dir"),
         plugin_cache_dir: opt_path("plugin-cache-dir"),
         extra,

@@ -1,0 +1,323 @@
+//! The redis backend against a real redis-server: confd's integration suite, keyspace-
+//! notification watches for every prefix, passwords and databases, the polling fallback, and
+//! the documented forms of lists, sets and sorted sets.
+
+use crate::servers::Redis;
+use crate::util::{copy_tree, eventually, rewrite_tree, shared, Dir, Wconfd};
+use std::time::Duration;
+
+fn load_suite_data(r: &Redis, db: &str) {
+    let s = |args: &[&str]| {
+        let mut a = vec!["-n", db];
+        a.extend_from_slice(args);
+        r.run(&a);
+    };
+    s(&["set", "/key", "foobar"]);
+    s(&["set", "/database/host", "127.0.0.1"]);
+    s(&["set", "/database/password", "p@sSw0rd"]);
+    s(&["set", "/database/port", "3306"]);
+    s(&["set", "/database/username", "confd"]);
+    s(&["set", "/upstream/app1", "10.0.1.10:8080"]);
+    s(&["set", "/upstream/app2", "10.0.1.11:8080"]);
+    s(&[
+        "hset",
+        "/prefix/database",
+        "host",
+        "127.0.0.1",
+        "password",
+        "p@sSw0rd",
+        "port",
+        "3306",
+        "username",
+        "confd",
+    ]);
+    s(&[
+        "hset",
+        "/prefix/upstream",
+        "app1",
+        "10.0.1.10:8080",
+        "app2",
+        "10.0.1.11:8080",
+    ]);
+}
+
+#[test]
+fn integration_suite_on_redis() {
+    let r = Redis::start(&[]);
+    load_suite_data(&r, "0");
+    // confd's suite runs with the node and with the node plus "/0".
+    for node in [r.node(), format!("{}/0", r.node())] {
+        let dir = Dir::new();
+        copy_tree(
+            &shared().join("confd-conformance/integration/confdir"),
+            &dir.join("confdir"),
+        );
+        std::fs::create_dir_all(dir.join("out")).unwrap();
+        rewrite_tree(
+            &dir.join("confdir/conf.d"),
+            "/tmp/confd-",
+            &format!("{}/confd-", dir.join("out").display()),
+        );
+        let mut w = Wconfd::new();
+        w.args([
+            "-onetime",
+            "-backend",
+            "redis",
+            "-config-file",
+            "/dev/null",
+            "-node",
+            &node,
+            "-confdir",
+        ])
+        .arg(dir.join("confdir"))
+        .arg("-plugin-cache-dir")
+        .arg(crate::util::plugin_cache())
+        .env("HOSTNAME", "localhost");
+        w.run().ok();
+        for e in std::fs::read_dir(shared().join("confd-conformance/derived-expect/redis")).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            assert_eq!(
+                dir.read(&format!("out/{name}")),
+                std::fs::read_to_string(e.path()).unwrap(),
+                "{name} via {node}"
+            );
+        }
+    }
+}
+
+#[test]
+fn password_and_a_non_zero_database() {
+    let r = Redis::start(&["--requirepass", "s3cret:!"]);
+    r.run(&["-n", "3", "set", "/app/name", "in-db-3"]);
+    r.run(&["-n", "0", "set", "/app/name", "in-db-0"]);
+    let dir = Dir::new();
+    dir.resource(
+        "app",
+        &format!(
+            "[template]\nsrc = \"app.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n",
+            dir.join("app.out").display()
+        ),
+        "{{getv \"/app/name\"}}\n",
+    );
+    // confd's spelling: the password in -client-key.
+    let mut w = Wconfd::new();
+    w.args([
+        "-onetime",
+        "-backend",
+        "redis",
+        "-config-file",
+        "/dev/null",
+        "-client-key",
+        "s3cret:!",
+        "-node",
+        &format!("{}/3", r.node()),
+        "-confdir",
+    ])
+    .arg(dir.join("confdir"))
+    .arg("-plugin-cache-dir")
+    .arg(crate::util::plugin_cache());
+    w.run().ok();
+    assert_eq!(dir.read("app.out"), "in-db-3\n");
+    // -password works too; a wrong one is a clear error.
+    let mut w = Wconfd::new();
+    w.args([
+        "-onetime",
+        "-backend",
+        "redis",
+        "-config-file",
+        "/dev/null",
+        "-password",
+        "wrong",
+        "-node",
+        &r.node(),
+        "-confdir",
+    ])
+    .arg(dir.join("confdir"))
+    .arg("-plugin-cache-dir")
+    .arg(crate::util::plugin_cache());
+    w.run().code(1).stderr_has("cannot connect to redis");
+}
+
+#[test]
+fn lists_sets_and_sorted_sets_have_a_documented_form() {
+    let r = Redis::start(&[]);
+    r.run(&["rpush", "/app/list", "a", "b"]);
+    r.run(&["sadd", "/app/set", "x", "y"]);
+    r.run(&["zadd", "/app/zset", "1.5", "m"]);
+    r.run(&["hset", "/app/hash", "f", "v"]);
+    r.run(&["set", "/apples", "not under /app"]);
+    let dir = Dir::new();
+    dir.resource(
+        "app",
+        &format!(
+            "[template]\nsrc = \"app.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n",
+            dir.join("app.out").display()
+        ),
+        "{{range gets \"/app/*/*\"}}{{.Key}}={{.Value}}\n{{end}}",
+    );
+    let mut w = Wconfd::new();
+    w.args([
+        "-onetime",
+        "-backend",
+        "redis",
+        "-config-file",
+        "/dev/null",
+        "-node",
+        &r.node(),
+        "-confdir",
+    ])
+    .arg(dir.join("confdir"))
+    .arg("-plugin-cache-dir")
+    .arg(crate::util::plugin_cache());
+    w.run().ok();
+    assert_eq!(
+        dir.read("app.out"),
+        "/app/hash/f=v\n/app/list/0=a\n/app/list/1=b\n/app/set/x=x\n/app/set/y=y\n/app/zset/m=1.5\n"
+    );
+}
+
+fn daemon(r: &Redis, dir: &Dir, extra: &[&str]) -> std::process::Child {
+    let mut w = Wconfd::new();
+    w.args([
+        "-watch",
+        "-backend",
+        "redis",
+        "-config-file",
+        "/dev/null",
+        "-log-level",
+        "debug",
+        "-node",
+        &r.node(),
+        "-confdir",
+    ])
+    .arg(dir.join("confdir"))
+    .arg("-plugin-cache-dir")
+    .arg(crate::util::plugin_cache())
+    .args(extra);
+    w.spawn()
+}
+
+fn stop(child: std::process::Child) -> String {
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn seed_003_on_redis_every_trigger_is_acted_on() {
+    let r = Redis::start(&["--notify-keyspace-events", "KA"]);
+    let dir = Dir::new();
+    let reloads = dir.join("reloads.log");
+    dir.resource(
+        "rollout",
+        &format!(
+            "[template]\nprefix = \"/cicd/rollout\"\nsrc = \"rollout.tmpl\"\ndest = \"{}\"\nkeys = [\"/trigger\"]\nreload_cmd = \"grep imageTag {{{{.dest}}}} >> {} || true\"\n",
+            dir.join("rollout.cmd").display(),
+            reloads.display()
+        ),
+        "{{if exists \"/trigger\"}}{{$data := json (getv \"/trigger\")}}imageTag {{$data.imageTag}}\n{{end}}",
+    );
+    let child = daemon(&r, &dir, &["-interval", "0"]);
+    eventually(30, "first render", || dir.join("rollout.cmd").exists());
+    for i in 1..=10 {
+        r.run(&["set", "/cicd/rollout/trigger", &format!("{{\"imageTag\":\"v{i}\"}}")]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eventually(30, "the last trigger", || dir.read("rollout.cmd") == "imageTag v10\n");
+    eventually(10, "ten reloads", || {
+        std::fs::read_to_string(&reloads)
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+            == 10
+    });
+    let log = std::fs::read_to_string(&reloads).unwrap();
+    let want: Vec<String> = (1..=10).map(|i| format!("imageTag v{i}")).collect();
+    assert_eq!(log.lines().collect::<Vec<_>>(), want);
+    stop(child);
+}
+
+#[test]
+fn resources_on_different_prefixes_all_update() {
+    // confd subscribed only the first resource's prefix and woke one resource per event.
+    let r = Redis::start(&["--notify-keyspace-events", "KA"]);
+    r.run(&["set", "/one/v", "1"]);
+    r.run(&["set", "/two/v", "1"]);
+    let dir = Dir::new();
+    for (name, prefix) in [("a", "/one"), ("b", "/two"), ("c", "/one")] {
+        dir.resource(
+            name,
+            &format!(
+                "[template]\nsrc = \"{name}.tmpl\"\ndest = \"{}\"\nkeys = [\"{prefix}\"]\n",
+                dir.join(&format!("{name}.out")).display()
+            ),
+            &format!("{{{{getv \"{prefix}/v\" \"gone\"}}}}\n"),
+        );
+    }
+    let child = daemon(&r, &dir, &["-interval", "0"]);
+    eventually(30, "first renders", || {
+        ["a", "b", "c"].iter().all(|n| dir.exists(&format!("{n}.out")))
+    });
+    r.run(&["set", "/two/v", "2"]);
+    eventually(20, "second prefix updates", || dir.read("b.out") == "2\n");
+    r.run(&["set", "/one/v", "3"]);
+    eventually(20, "both resources on the first prefix update", || {
+        dir.read("a.out") == "3\n" && dir.read("c.out") == "3\n"
+    });
+    r.run(&["del", "/two/v"]);
+    eventually(20, "deletion re-renders", || dir.read("b.out") == "gone\n");
+    assert_eq!(dir.read("a.out"), "3\n", "a deletion under /two does not concern /one");
+    stop(child);
+}
+
+#[test]
+fn without_notifications_it_says_so_and_polls() {
+    let r = Redis::start(&["--notify-keyspace-events", ""]);
+    r.run(&["set", "/p/v", "1"]);
+    let dir = Dir::new();
+    dir.resource(
+        "p",
+        &format!(
+            "[template]\nsrc = \"p.tmpl\"\ndest = \"{}\"\nkeys = [\"/p\"]\n",
+            dir.join("p.out").display()
+        ),
+        "{{getv \"/p/v\"}}\n",
+    );
+    let child = daemon(&r, &dir, &["-interval", "1"]);
+    eventually(30, "first render", || dir.exists("p.out") && dir.read("p.out") == "1\n");
+    r.run(&["set", "/p/v", "2"]);
+    eventually(20, "the polled change", || dir.read("p.out") == "2\n");
+    let stderr = stop(child);
+    assert!(
+        stderr.contains("WARNING redis: keyspace notifications are off"),
+        "{stderr}"
+    );
+    // Or wconfd turns them on when asked.
+    let dir = Dir::new();
+    dir.resource(
+        "p",
+        &format!(
+            "[template]\nsrc = \"p.tmpl\"\ndest = \"{}\"\nkeys = [\"/p\"]\n",
+            dir.join("p.out").display()
+        ),
+        "{{getv \"/p/v\"}}\n",
+    );
+    let child = daemon(&r, &dir, &["-interval", "0", "-redis-enable-notifications"]);
+    eventually(30, "first render", || dir.exists("p.out"));
+    r.run(&["set", "/p/v", "3"]);
+    eventually(20, "notified change", || dir.read("p.out") == "3\n");
+    let stderr = stop(child);
+    assert!(stderr.contains("enabled them (notify-keyspace-events KA)"), "{stderr}");
+    assert!(
+        r.cli(&["config", "get", "notify-keyspace-events"])
+            .unwrap()
+            .contains("AK")
+            || r.cli(&["config", "get", "notify-keyspace-events"])
+                .unwrap()
+                .contains("KA")
+    );
+}
