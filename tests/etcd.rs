@@ -249,3 +249,137 @@ fn the_daemon_survives_an_etcd_restart() {
     eventually(40, "the change after the restart", || dir.read("k.out") == "after\n");
     stop(child);
 }
+
+#[test]
+fn tls_with_client_certificates_and_basic_auth() {
+    let certs = crate::servers::Certs::new();
+    let mut etcd = Etcd::start_with(&[
+        &format!("--cert-file={}", certs.path("server.pem")),
+        &format!("--key-file={}", certs.path("server-key.pem")),
+        &format!("--trusted-ca-file={}", certs.path("ca.pem")),
+        "--client-cert-auth",
+    ]);
+    assert!(etcd.client_url.starts_with("https://"));
+    etcd.ctl(&["user", "add", "root:rootpw"]).unwrap();
+    etcd.ctl(&["user", "grant-role", "root", "root"]).unwrap();
+    etcd.ctl(&["auth", "enable"]).unwrap();
+    etcd.auth = Some("root:rootpw".into());
+    etcd.put("/secure/key", "over tls");
+    let dir = Dir::new();
+    dir.resource(
+        "s",
+        &format!(
+            "[template]\nsrc = \"s.tmpl\"\ndest = \"{}\"\nkeys = [\"/secure\"]\n",
+            dir.join("s.out").display()
+        ),
+        "{{getv \"/secure/key\"}}\n",
+    );
+    let run = |basic_auth: bool| {
+        let mut w = Wconfd::new();
+        w.args([
+            "-onetime",
+            "-backend",
+            "etcdv3",
+            "-config-file",
+            "/dev/null",
+            "-node",
+            &etcd.client_url,
+        ])
+        .args([
+            "-client-ca-keys",
+            &certs.path("ca.pem"),
+            "-client-cert",
+            &certs.path("client.pem"),
+            "-client-key",
+            &certs.path("client-key.pem"),
+        ])
+        .arg("-confdir")
+        .arg(dir.join("confdir"))
+        .arg("-plugin-cache-dir")
+        .arg(crate::util::plugin_cache());
+        if basic_auth {
+            w.args(["-basic-auth", "-username", "root", "-password", "rootpw"]);
+        }
+        w.run()
+    };
+    // The certificate alone names a user etcd does not know: refused.
+    run(false).code(1);
+    assert!(!dir.exists("s.out"));
+    run(true).ok();
+    assert_eq!(dir.read("s.out"), "over tls\n");
+}
+
+#[test]
+fn a_three_member_cluster_keeps_the_daemon_updating_with_a_member_down() {
+    let mut members = Etcd::cluster(3);
+    members[1].put("/c/v", "1");
+    let dir = Dir::new();
+    dir.resource(
+        "c",
+        &format!(
+            "[template]\nsrc = \"c.tmpl\"\ndest = \"{}\"\nkeys = [\"/c\"]\n",
+            dir.join("c.out").display()
+        ),
+        "{{getv \"/c/v\"}}\n",
+    );
+    let mut w = Wconfd::new();
+    w.args([
+        "-watch",
+        "-backend",
+        "etcdv3",
+        "-interval",
+        "0",
+        "-config-file",
+        "/dev/null",
+    ]);
+    for m in &members {
+        w.args(["-node", &m.client_url]);
+    }
+    w.arg("-confdir")
+        .arg(dir.join("confdir"))
+        .arg("-plugin-cache-dir")
+        .arg(crate::util::plugin_cache());
+    let child = w.spawn();
+    eventually(30, "first render", || dir.exists("c.out") && dir.read("c.out") == "1\n");
+    // The first node is the one a client tries first: stop it.
+    members[0].stop();
+    members[1].put("/c/v", "2");
+    eventually(40, "update with a member down", || dir.read("c.out") == "2\n");
+    members[2].put("/c/v", "3");
+    eventually(40, "and the next one", || dir.read("c.out") == "3\n");
+    stop(child);
+}
+
+#[test]
+fn a_compacted_history_makes_the_daemon_reread() {
+    let mut etcd = Etcd::start();
+    etcd.put("/h/v", "0");
+    let dir = Dir::new();
+    dir.resource(
+        "h",
+        &format!(
+            "[template]\nsrc = \"h.tmpl\"\ndest = \"{}\"\nkeys = [\"/h\"]\n",
+            dir.join("h.out").display()
+        ),
+        "{{getv \"/h/v\"}}\n",
+    );
+    let child = daemon(&etcd, &dir);
+    eventually(30, "first render", || dir.exists("h.out") && dir.read("h.out") == "0\n");
+    // While the daemon is cut off, the revisions it would resume from are written and compacted
+    // away: its resumed watch is refused as compacted, so it must re-read the present instead.
+    etcd.stop();
+    std::thread::sleep(Duration::from_secs(4));
+    etcd.restart();
+    for i in 1..=5 {
+        etcd.put("/h/v", &i.to_string());
+    }
+    let rev = etcd.revision();
+    etcd.ctl(&["compact", &rev.to_string()]).unwrap();
+    eventually(40, "the value after compaction", || dir.read("h.out") == "5\n");
+    let log = stop(child);
+    assert!(
+        log.contains("compacted at revision"),
+        "the resumed watch must have met the compaction:
+{log}"
+    );
+}

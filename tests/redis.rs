@@ -321,3 +321,28 @@ fn without_notifications_it_says_so_and_polls() {
                 .contains("KA")
     );
 }
+
+#[test]
+fn the_daemon_survives_a_redis_restart() {
+    let mut r = Redis::start(&["--notify-keyspace-events", "KA"]);
+    r.run(&["set", "/r/v", "before"]);
+    let dir = Dir::new();
+    dir.resource(
+        "r",
+        &format!(
+            "[template]\nsrc = \"r.tmpl\"\ndest = \"{}\"\nkeys = [\"/r\"]\n",
+            dir.join("r.out").display()
+        ),
+        "{{getv \"/r/v\" \"none\"}}\n",
+    );
+    let child = daemon(&r, &dir, &["-interval", "0"]);
+    eventually(30, "first render", || {
+        dir.exists("r.out") && dir.read("r.out") == "before\n"
+    });
+    r.restart();
+    // The restarted server is empty; the daemon reconnects, re-reads, and follows new writes.
+    eventually(30, "re-read after the restart", || dir.read("r.out") == "none\n");
+    r.run(&["set", "/r/v", "after"]);
+    eventually(30, "a change after the restart", || dir.read("r.out") == "after\n");
+    stop(child);
+}

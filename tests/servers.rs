@@ -26,6 +26,8 @@ pub struct Etcd {
     child: Option<Child>,
     cluster: String,
     extra: Vec<String>,
+    /// `user:password` for etcdctl once auth is enabled.
+    pub auth: Option<String>,
 }
 
 impl Etcd {
@@ -54,10 +56,43 @@ impl Etcd {
             child: None,
             cluster,
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            auth: None,
         };
         e.spawn();
         e.wait_ready();
         e
+    }
+
+    /// A cluster of `n` members on loopback, started together and ready.
+    pub fn cluster(n: usize) -> Vec<Etcd> {
+        let ports: Vec<(u16, u16)> = (0..n).map(|_| (free_port(), free_port())).collect();
+        let cluster = ports
+            .iter()
+            .enumerate()
+            .map(|(i, (_, p))| format!("m{i}=http://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut members: Vec<Etcd> = ports
+            .iter()
+            .enumerate()
+            .map(|(i, (c, p))| Etcd {
+                client_url: format!("http://127.0.0.1:{c}"),
+                peer_url: format!("http://127.0.0.1:{p}"),
+                name: format!("m{i}"),
+                dir: tempfile::tempdir().unwrap(),
+                child: None,
+                cluster: cluster.clone(),
+                extra: vec!["--initial-cluster-token=wconfd-test".into()],
+                auth: None,
+            })
+            .collect();
+        for m in &mut members {
+            m.spawn();
+        }
+        for m in &members {
+            m.wait_ready();
+        }
+        members
     }
 
     fn spawn(&mut self) {
@@ -101,6 +136,15 @@ impl Etcd {
             if let Some(v) = a.strip_prefix("--trusted-ca-file=") {
                 cmd.arg(format!("--cacert={v}"));
             }
+            if let Some(v) = a.strip_prefix("--cert-file=") {
+                cmd.arg(format!("--cert={v}"));
+            }
+            if let Some(v) = a.strip_prefix("--key-file=") {
+                cmd.arg(format!("--key={v}"));
+            }
+        }
+        if let Some(a) = &self.auth {
+            cmd.arg(format!("--user={a}"));
         }
         let out = cmd.args(args).output().map_err(|e| e.to_string())?;
         if out.status.success() {
@@ -157,6 +201,7 @@ pub struct Redis {
     dir: tempfile::TempDir,
     child: Child,
     password: Option<String>,
+    extra: Vec<String>,
 }
 
 impl Redis {
@@ -164,7 +209,25 @@ impl Redis {
     pub fn start(extra: &[&str]) -> Redis {
         let port = free_port();
         let dir = tempfile::tempdir().unwrap();
-        let child = Command::new("redis-server")
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let child = Self::spawn(port, dir.path(), &extra);
+        let password = extra
+            .iter()
+            .position(|a| *a == "--requirepass")
+            .map(|i| extra[i + 1].to_string());
+        let r = Redis {
+            port,
+            dir,
+            child,
+            password,
+            extra,
+        };
+        r.wait_ready();
+        r
+    }
+
+    fn spawn(port: u16, dir: &std::path::Path, extra: &[String]) -> Child {
+        Command::new("redis-server")
             .args([
                 "--port",
                 &port.to_string(),
@@ -176,26 +239,27 @@ impl Redis {
                 "no",
             ])
             .arg("--dir")
-            .arg(dir.path())
+            .arg(dir)
             .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("redis-server (run scripts/setup.sh)");
-        let password = extra
-            .iter()
-            .position(|a| *a == "--requirepass")
-            .map(|i| extra[i + 1].to_string());
-        let r = Redis {
-            port,
-            dir,
-            child,
-            password,
-        };
+            .expect("redis-server (run scripts/setup.sh)")
+    }
+
+    fn wait_ready(&self) {
         eventually(20, "redis to answer", || {
-            r.cli(&["ping"]).is_ok_and(|o| o.trim() == "PONG")
+            self.cli(&["ping"]).is_ok_and(|o| o.trim() == "PONG")
         });
-        r
+    }
+
+    /// Kill the server and start a new one on the same port (its data is gone).
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        self.child = Self::spawn(self.port, self.dir.path(), &self.extra);
+        self.wait_ready();
     }
 
     pub fn node(&self) -> String {
@@ -228,5 +292,45 @@ impl Drop for Redis {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = &self.dir;
+    }
+}
+
+/// A throwaway CA with a server certificate for 127.0.0.1 and a client certificate, made with
+/// the openssl command line.
+pub struct Certs {
+    pub dir: tempfile::TempDir,
+}
+
+impl Certs {
+    pub fn new() -> Certs {
+        let dir = tempfile::tempdir().unwrap();
+        let sh = |script: &str| {
+            let st = Command::new("sh")
+                .arg("-ec")
+                .arg(script)
+                .current_dir(dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .unwrap();
+            assert!(st.success(), "openssl failed: {script}");
+        };
+        sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 2 -subj /CN=wconfd-test-ca");
+        std::fs::write(
+            dir.path().join("san.cnf"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n",
+        )
+        .unwrap();
+        for name in ["server", "client"] {
+            sh(&format!(
+                "openssl req -newkey rsa:2048 -nodes -keyout {name}-key.pem -out {name}.csr -subj /CN={name} && \
+                 openssl x509 -req -in {name}.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out {name}.pem -days 2 -extfile san.cnf"
+            ));
+        }
+        Certs { dir }
+    }
+
+    pub fn path(&self, f: &str) -> String {
+        self.dir.path().join(f).display().to_string()
     }
 }
