@@ -383,3 +383,61 @@ fn a_compacted_history_makes_the_daemon_reread() {
 {log}"
     );
 }
+
+#[test]
+fn quiescence_and_minimum_reload_interval_coalesce_bursts() {
+    let etcd = Etcd::start();
+    etcd.put("/q/v", "0");
+    etcd.put("/m/v", "0");
+    let dir = Dir::new();
+    let reloads = dir.join("reloads.log");
+    dir.resource(
+        "q",
+        &format!(
+            "[template]\nsrc = \"q.tmpl\"\ndest = \"{}\"\nkeys = [\"/q\"]\nwait = \"1s:3s\"\nreload_cmd = \"echo q $(date +%s.%N) >> {}\"\n",
+            dir.join("q.out").display(),
+            reloads.display()
+        ),
+        "{{getv \"/q/v\"}}\n",
+    );
+    dir.resource(
+        "m",
+        &format!(
+            "[template]\nsrc = \"m.tmpl\"\ndest = \"{}\"\nkeys = [\"/m\"]\nmin_reload_interval = \"2s\"\nreload_cmd = \"echo m $(date +%s.%N) >> {}\"\n",
+            dir.join("m.out").display(),
+            reloads.display()
+        ),
+        "{{getv \"/m/v\"}}\n",
+    );
+    let child = daemon(&etcd, &dir);
+    eventually(30, "first renders", || dir.exists("q.out") && dir.exists("m.out"));
+    for i in 1..=8 {
+        etcd.put("/q/v", &i.to_string());
+        etcd.put("/m/v", &i.to_string());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    eventually(20, "final values", || {
+        dir.read("q.out") == "8\n" && dir.read("m.out") == "8\n"
+    });
+    std::thread::sleep(Duration::from_millis(2500));
+    stop(child);
+    let log = std::fs::read_to_string(&reloads).unwrap();
+    let times = |who: &str| -> Vec<f64> {
+        log.lines()
+            .filter(|l| l.starts_with(who))
+            .map(|l| l.split(' ').nth(1).unwrap().parse().unwrap())
+            .collect()
+    };
+    // Initial render, then the burst as one update once it went quiet.
+    assert_eq!(
+        times("q").len(),
+        2,
+        "quiescence coalesces the burst into one reload:\n{log}"
+    );
+    let m = times("m");
+    assert!(m.len() >= 2 && m.len() <= 3, "a 1.6 s burst with 2 s spacing: {log}");
+    assert!(
+        m.windows(2).all(|w| w[1] - w[0] >= 1.9),
+        "reloads at least 2 s apart: {m:?}"
+    );
+}

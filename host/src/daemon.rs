@@ -96,6 +96,8 @@ pub async fn load_resources(g: &Generation) -> Result<Option<ResourceSet>, Strin
     let defaults = Defaults {
         prefix: c.prefix.clone(),
         template_dir: c.confdir.join("templates"),
+        wait: c.wait,
+        min_reload_interval: c.min_reload_interval,
     };
     let loaded = resource::load_dir(&conf_d, &defaults).map_err(|e| format!("stat {}: {e}", conf_d.display()))?;
     for w in &loaded.warnings {
@@ -308,6 +310,24 @@ async fn interval_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>
     }
 }
 
+/// consul-template's `wait`: after a change at `rev`, keep waiting while changes keep coming,
+/// until things are quiet for `min` or `max` has passed since the first change.
+async fn quiesce(backend: &dyn Backend, r: &Resource, rev: u64) {
+    let Some(w) = r.wait else { return };
+    let first = tokio::time::Instant::now();
+    let mut seen = rev;
+    loop {
+        let quiet = w.min.min(w.max.saturating_sub(first.elapsed()));
+        if quiet.is_zero() {
+            return;
+        }
+        match tokio::time::timeout(quiet, backend.watch(&r.prefix, &r.prefixed_keys, seen)).await {
+            Ok(Ok(next)) => seen = next.max(seen),
+            _ => return,
+        }
+    }
+}
+
 /// Watch mode: one task per resource, each waiting on the backend and passing its resource on
 /// every change; a failed fetch or pass is retried with backoff instead of waiting for the next
 /// change. With a non-zero interval, the interval also triggers passes (reconciliation).
@@ -335,6 +355,7 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
         let mut phase = phase.clone();
         tasks.spawn(async move {
             let mut last = 0u64;
+            let mut last_update: Option<tokio::time::Instant> = None;
             let mut backoff = Duration::from_millis(250);
             loop {
                 let wait = async {
@@ -353,13 +374,30 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
                 if *phase.borrow() != Phase::Run {
                     return;
                 }
+                // Quiescence and the minimum reload interval both delay the pass; the pass then
+                // reads the latest state, so changes meanwhile are coalesced, never lost.
+                if let (Ok(rev), true) = (&waited, last > 0) {
+                    let hold = quiesce(backend.as_ref(), &r, *rev);
+                    let spacing = async {
+                        if let (Some(min), Some(at)) = (r.min_reload_interval, last_update) {
+                            tokio::time::sleep_until(at + min).await;
+                        }
+                    };
+                    tokio::select! {
+                        _ = async { tokio::join!(hold, spacing) } => {}
+                        _ = phase.changed() => return,
+                    }
+                }
                 // A pass is never cancelled half-way: it runs to the end before the next check.
                 let failed = match waited {
                     Ok(_) => match pass(r.clone(), backend.as_ref(), plugins.clone(), opts).await {
-                        Ok((_, rendered_at)) => {
+                        Ok((outcome, rendered_at)) => {
                             // Wait for changes after what was rendered, not after the event that woke
                             // us: a change in between is then never missed.
                             last = rendered_at.max(1);
+                            if outcome == crate::sync::Outcome::Updated {
+                                last_update = Some(tokio::time::Instant::now());
+                            }
                             false
                         }
                         Err(e) => {

@@ -38,6 +38,10 @@ pub struct Resource {
     pub reload_cmd: Option<String>,
     /// Renderer plugin name (wconfd extension; default `gotemplate`).
     pub renderer: String,
+    /// Quiescence before rendering after a change (watch mode; wconfd extension).
+    pub wait: Option<crate::config::duration::Wait>,
+    /// Least time between two updates (and so reloads) of this resource (wconfd extension).
+    pub min_reload_interval: Option<std::time::Duration>,
 }
 
 impl Resource {
@@ -123,6 +127,10 @@ pub struct Defaults {
     pub prefix: String,
     /// `confdir/templates`.
     pub template_dir: PathBuf,
+    /// `-wait`, for resources that set none.
+    pub wait: Option<crate::config::duration::Wait>,
+    /// `-min-reload-interval`, for resources that set none.
+    pub min_reload_interval: Option<std::time::Duration>,
 }
 
 /// What loading `conf.d` found: the good resources and, separately, each broken file.
@@ -186,6 +194,8 @@ const KNOWN_KEYS: &[&str] = &[
     "check_cmd",
     "reload_cmd",
     "renderer",
+    "wait",
+    "min_reload_interval",
 ];
 
 /// Load one resource file.
@@ -396,6 +406,26 @@ pub fn load_file(path: &Path, defaults: &Defaults) -> Result<(Resource, Vec<Stri
             })
         }
     };
+    let wait = match string("wait")? {
+        None => defaults.wait,
+        Some(w) => Some(crate::config::duration::parse_wait(&w).ok_or_else(|| {
+            err(
+                "wait",
+                line_for("wait"),
+                format!("invalid wait {w:?} (MIN[:MAX], e.g. \"2s:10s\")"),
+            )
+        })?),
+    };
+    let min_reload_interval = match string("min_reload_interval")? {
+        None => defaults.min_reload_interval,
+        Some(d) => Some(crate::config::duration::parse(&d).ok_or_else(|| {
+            err(
+                "min_reload_interval",
+                line_for("min_reload_interval"),
+                format!("invalid duration {d:?} (e.g. \"30s\")"),
+            )
+        })?),
+    };
     let resource = Resource {
         toml_path: path.into(),
         src: src_path,
@@ -412,6 +442,8 @@ pub fn load_file(path: &Path, defaults: &Defaults) -> Result<(Resource, Vec<Stri
         renderer: string("renderer")?
             .filter(|r| !r.is_empty())
             .unwrap_or_else(|| "gotemplate".into()),
+        wait,
+        min_reload_interval,
     };
     Ok((resource, warnings))
 }

@@ -58,6 +58,7 @@ pub const FLAGS: &[FlagDef] = &[
     flag!("interval", Int, "600", "backend polling interval"),
     flag!("keep-stage-file", Bool, "", "keep staged files"),
     flag!("log-level", Str, "", "level which confd should log messages"),
+    flag!("min-reload-interval", Str, "", "wconfd: least time between two reloads of a resource, e.g. 30s (changes meanwhile are coalesced)"),
     flag!("node", List, "", "list of backend nodes"),
     flag!("noop", Bool, "", "only show pending changes"),
     flag!("onetime", Bool, "", "run once and exit"),
@@ -78,6 +79,7 @@ pub const FLAGS: &[FlagDef] = &[
     flag!("user-id", Str, "", "Vault user-id to use with the app-id backend (only used with -backend=value and auth-type=app-id)"),
     flag!("username", Str, "", "the username to authenticate as (only used with vault and etcd backends)"),
     flag!("version", Bool, "", "print version and exit"),
+    flag!("wait", Str, "", "wconfd: quiescence after a change before rendering, MIN[:MAX] e.g. 2s:10s (consul-template's wait)"),
     flag!("watch", Bool, "", "enable watch support"),
 ];
 

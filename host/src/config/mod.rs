@@ -5,6 +5,7 @@
 //! itself lets the file win over flags; README: differences). Parsing is pure; [`load`] is the
 //! only function here that reads a file.
 
+pub mod duration;
 pub mod flags;
 
 use crate::log::Level;
@@ -125,6 +126,10 @@ pub struct Config {
     pub srv_domain: String,
     /// SRV record.
     pub srv_record: String,
+    /// Quiescence for every resource (`-wait`), unless a resource sets its own.
+    pub wait: Option<duration::Wait>,
+    /// Least time between two reloads of one resource (`-min-reload-interval`).
+    pub min_reload_interval: Option<std::time::Duration>,
     /// Turn redis keyspace notifications on when they are off (else poll).
     pub redis_enable_notifications: bool,
     /// Plugin directory (adds or overrides plugins).
@@ -404,6 +409,21 @@ pub fn resolve(
         client_insecure: b("client-insecure"),
         srv_domain: s("srv-domain"),
         srv_record: s("srv-record"),
+        wait: match s("wait").as_str() {
+            "" => None,
+            w => Some(
+                duration::parse_wait(w)
+                    .ok_or_else(|| ConfigError::Invalid(format!("invalid -wait {w:?} (e.g. \"2s:10s\")")))?,
+            ),
+        },
+        min_reload_interval: match s("min-reload-interval").as_str() {
+            "" => None,
+            d => {
+                Some(duration::parse(d).ok_or_else(|| {
+                    ConfigError::Invalid(format!("invalid -min-reload-interval {d:?} (e.g. \"30s\")"))
+                })?)
+            }
+        },
         redis_enable_notifications: b("redis-enable-notifications"),
         plugin_dir: opt_path("plugin-dir"),
         plugin_cache_dir: opt_path("plugin-cache-dir"),
