@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Renderer speed against Go's text/template, in one run: installs Go (for ../shared/oracle) if
-# missing, builds release, prints a Markdown table.
+# Benchmarks, each printing a Markdown table:
+#   scripts/bench.sh          renderer speed against Go's text/template (installs Go for
+#                             ../shared/oracle if missing)
+#   scripts/bench.sh watch    watch latency, memory and requests per change on real etcd and redis
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "watch" ]; then
+  scripts/setup.sh
+  exec cargo bench --locked -p wconfd --bench watch
+fi
 scripts/setup.sh --build-only
 if ! command -v go >/dev/null; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
