@@ -4,7 +4,8 @@
 
 use crate::util::{copy_tree, rewrite_tree, shared, Dir, Wconfd};
 
-fn integration_confdir(dir: &Dir) {
+/// confd's integration confdir in `dir/confdir`, writing into `dir/out`.
+pub(crate) fn integration_confdir(dir: &Dir) {
     copy_tree(
         &shared().join("confd-conformance/integration/confdir"),
         &dir.join("confdir"),
@@ -18,7 +19,8 @@ fn integration_confdir(dir: &Dir) {
     );
 }
 
-fn assert_matches_confd(dir: &Dir, backend: &str) {
+/// Every file in `dir/out` equals what the real confd wrote on `backend`.
+pub(crate) fn assert_matches_confd(dir: &Dir, backend: &str) {
     let expect = shared().join("confd-conformance/derived-expect").join(backend);
     let mut n = 0;
     for e in std::fs::read_dir(&expect).unwrap() {

@@ -2,8 +2,9 @@
 //! notification watches for every prefix, passwords and databases, the polling fallback, and
 //! the documented forms of lists, sets and sorted sets.
 
+use crate::conformance::{assert_matches_confd, integration_confdir};
 use crate::servers::Redis;
-use crate::util::{copy_tree, eventually, rewrite_tree, shared, Dir, Wconfd};
+use crate::util::{eventually, Dir, Wconfd};
 use std::time::Duration;
 
 fn load_suite_data(r: &Redis, db: &str) {
@@ -48,41 +49,12 @@ fn integration_suite_on_redis() {
     // confd's suite runs with the node and with the node plus "/0".
     for node in [r.node(), format!("{}/0", r.node())] {
         let dir = Dir::new();
-        copy_tree(
-            &shared().join("confd-conformance/integration/confdir"),
-            &dir.join("confdir"),
-        );
-        std::fs::create_dir_all(dir.join("out")).unwrap();
-        rewrite_tree(
-            &dir.join("confdir/conf.d"),
-            "/tmp/confd-",
-            &format!("{}/confd-", dir.join("out").display()),
-        );
-        let mut w = Wconfd::new();
-        w.args([
-            "-onetime",
-            "-backend",
-            "redis",
-            "-config-file",
-            "/dev/null",
-            "-node",
-            &node,
-            "-confdir",
-        ])
-        .arg(dir.join("confdir"))
-        .arg("-plugin-cache-dir")
-        .arg(crate::util::plugin_cache())
-        .env("HOSTNAME", "localhost");
-        w.run().ok();
-        for e in std::fs::read_dir(shared().join("confd-conformance/derived-expect/redis")).unwrap() {
-            let e = e.unwrap();
-            let name = e.file_name().to_string_lossy().into_owned();
-            assert_eq!(
-                dir.read(&format!("out/{name}")),
-                std::fs::read_to_string(e.path()).unwrap(),
-                "{name} via {node}"
-            );
-        }
+        integration_confdir(&dir);
+        Wconfd::over(&dir, &["-onetime", "-backend", "redis", "-node", &node])
+            .env("HOSTNAME", "localhost")
+            .run()
+            .ok();
+        assert_matches_confd(&dir, "redis");
     }
 }
 
@@ -101,41 +73,33 @@ fn password_and_a_non_zero_database() {
         "{{getv \"/app/name\"}}\n",
     );
     // confd's spelling: the password in -client-key.
-    let mut w = Wconfd::new();
-    w.args([
-        "-onetime",
-        "-backend",
-        "redis",
-        "-config-file",
-        "/dev/null",
-        "-client-key",
-        "s3cret:!",
-        "-node",
-        &format!("{}/3", r.node()),
-        "-confdir",
-    ])
-    .arg(dir.join("confdir"))
-    .arg("-plugin-cache-dir")
-    .arg(crate::util::plugin_cache());
+    let mut w = Wconfd::over(
+        &dir,
+        &[
+            "-onetime",
+            "-backend",
+            "redis",
+            "-client-key",
+            "s3cret:!",
+            "-node",
+            &format!("{}/3", r.node()),
+        ],
+    );
     w.run().ok();
     assert_eq!(dir.read("app.out"), "in-db-3\n");
     // -password works too; a wrong one is a clear error.
-    let mut w = Wconfd::new();
-    w.args([
-        "-onetime",
-        "-backend",
-        "redis",
-        "-config-file",
-        "/dev/null",
-        "-password",
-        "wrong",
-        "-node",
-        &r.node(),
-        "-confdir",
-    ])
-    .arg(dir.join("confdir"))
-    .arg("-plugin-cache-dir")
-    .arg(crate::util::plugin_cache());
+    let mut w = Wconfd::over(
+        &dir,
+        &[
+            "-onetime",
+            "-backend",
+            "redis",
+            "-password",
+            "wrong",
+            "-node",
+            &r.node(),
+        ],
+    );
     w.run().code(1).stderr_has("cannot connect to redis");
 }
 
@@ -156,20 +120,7 @@ fn lists_sets_and_sorted_sets_have_a_documented_form() {
         ),
         "{{range gets \"/app/*/*\"}}{{.Key}}={{.Value}}\n{{end}}",
     );
-    let mut w = Wconfd::new();
-    w.args([
-        "-onetime",
-        "-backend",
-        "redis",
-        "-config-file",
-        "/dev/null",
-        "-node",
-        &r.node(),
-        "-confdir",
-    ])
-    .arg(dir.join("confdir"))
-    .arg("-plugin-cache-dir")
-    .arg(crate::util::plugin_cache());
+    let mut w = Wconfd::over(&dir, &["-onetime", "-backend", "redis", "-node", &r.node()]);
     w.run().ok();
     assert_eq!(
         dir.read("app.out"),
@@ -178,24 +129,12 @@ fn lists_sets_and_sorted_sets_have_a_documented_form() {
 }
 
 fn daemon(r: &Redis, dir: &Dir, extra: &[&str]) -> std::process::Child {
-    let mut w = Wconfd::new();
-    w.args([
-        "-watch",
-        "-backend",
-        "redis",
-        "-config-file",
-        "/dev/null",
-        "-log-level",
-        "debug",
-        "-node",
-        &r.node(),
-        "-confdir",
-    ])
-    .arg(dir.join("confdir"))
-    .arg("-plugin-cache-dir")
-    .arg(crate::util::plugin_cache())
-    .args(extra);
-    w.spawn()
+    let node = r.node();
+    let mut w = Wconfd::over(
+        dir,
+        &["-watch", "-backend", "redis", "-log-level", "debug", "-node", &node],
+    );
+    w.args(extra).spawn()
 }
 
 fn stop(child: std::process::Child) -> String {
@@ -238,6 +177,20 @@ fn seed_003_on_redis_every_trigger_is_acted_on() {
     let log = std::fs::read_to_string(&reloads).unwrap();
     let want: Vec<String> = (1..=10).map(|i| format!("imageTag v{i}")).collect();
     assert_eq!(log.lines().collect::<Vec<_>>(), want);
+    // Ten SETs of one value: one update, one reload.
+    for _ in 0..10 {
+        r.run(&["set", "/cicd/rollout/trigger", "{\"imageTag\":\"same\"}"]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eventually(30, "same-value trigger", || {
+        dir.read("rollout.cmd") == "imageTag same\n"
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        std::fs::read_to_string(&reloads).unwrap().lines().count(),
+        11,
+        "ten identical SETs give one reload"
+    );
     stop(child);
 }
 
@@ -345,4 +298,44 @@ fn the_daemon_survives_a_redis_restart() {
     r.run(&["set", "/r/v", "after"]);
     eventually(30, "a change after the restart", || dir.read("r.out") == "after\n");
     stop(child);
+}
+
+#[test]
+fn a_separator_and_a_unix_socket_node() {
+    let sock_dir = tempfile::tempdir().unwrap();
+    let sock = sock_dir.path().join("redis.sock");
+    let r = Redis::start(&["--unixsocket", sock.to_str().unwrap(), "--unixsocketperm", "700"]);
+    // With -separator ":", /app/db/host is the redis key app:db:host (confd's mapping).
+    r.run(&["set", "app:db:host", "10.0.0.9"]);
+    r.run(&["set", "app:db:port", "5432"]);
+    r.run(&["set", "apples", "not under app"]);
+    let dir = Dir::new();
+    dir.resource(
+        "app",
+        &format!(
+            "[template]\nsrc = \"app.tmpl\"\ndest = \"{}\"\nkeys = [\"/app/db\"]\n",
+            dir.join("app.out").display()
+        ),
+        "{{range gets \"/app/db/*\"}}{{.Key}}={{.Value}}\n{{end}}",
+    );
+    let mut w = Wconfd::new();
+    w.args([
+        "-onetime",
+        "-backend",
+        "redis",
+        "-config-file",
+        "/dev/null",
+        "-separator",
+        ":",
+        "-node",
+    ])
+    .arg(&sock)
+    .arg("-confdir")
+    .arg(dir.join("confdir"))
+    .arg("-plugin-cache-dir")
+    .arg(crate::util::plugin_cache());
+    w.run()
+        .ok()
+        .stderr_has(&format!("Backend source(s) set to {}", sock.display()));
+    assert_eq!(dir.read("app.out"), "/app/db/host=10.0.0.9\n/app/db/port=5432\n");
 }

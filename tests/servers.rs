@@ -158,6 +158,11 @@ impl Etcd {
         self.ctl(&["put", k, v]).unwrap_or_else(|e| panic!("put {k}: {e}"));
     }
 
+    /// `put`, retried while the cluster elects a new leader (a write can time out then).
+    pub fn put_retrying(&self, k: &str, v: &str) {
+        eventually(30, "a write to be accepted", || self.ctl(&["put", k, v]).is_ok());
+    }
+
     pub fn del(&self, k: &str) {
         self.ctl(&["del", k]).unwrap_or_else(|e| panic!("del {k}: {e}"));
     }

@@ -170,6 +170,15 @@ impl Wconfd {
         Wconfd { cmd }
     }
 
+    /// A run over `dir/confdir` with no config file, the shared plugin cache and `args`.
+    pub fn over(dir: &Dir, args: &[&str]) -> Wconfd {
+        let mut w = Wconfd::new();
+        w.args(["-config-file", "/dev/null"]).args(args);
+        w.arg("-confdir").arg(dir.join("confdir"));
+        w.arg("-plugin-cache-dir").arg(plugin_cache());
+        w
+    }
+
     /// The usual onetime run over `dir/confdir` with the file backend reading `dir/data.yaml`.
     pub fn file_onetime(dir: &Dir) -> Wconfd {
         let mut w = Wconfd::new();
