@@ -96,9 +96,12 @@ fn seed_003_every_trigger_is_acted_on() {
     let child = daemon(&etcd, &dir);
     eventually(30, "first render", || dir.join("rollout.cmd").exists());
     let trigger = |tag: &str| format!("{{\"action\":\"deploy\",\"appName\":\"demo1\",\"imageTag\":\"{tag}\"}}");
-    for i in 1..=10 {
+    // The bound: PUTs 50 ms apart are each acted on.
+    let t0 = std::time::Instant::now();
+    for i in 1..=10u32 {
         etcd.put("/cicd/rollout/trigger", &trigger(&format!("v1-diff-{i}")));
-        std::thread::sleep(Duration::from_millis(100));
+        // Paced on a 50 ms clock (etcdctl itself takes part of each slot).
+        std::thread::sleep((t0 + Duration::from_millis(50) * i).saturating_duration_since(std::time::Instant::now()));
     }
     eventually(30, "the last trigger", || {
         dir.read("rollout.cmd") == "imageTag v1-diff-10\n"
@@ -164,7 +167,10 @@ fn resources_sharing_a_prefix_all_update_and_deletions_rerender() {
     // A change to a sibling with a common string prefix is not a change under /app.
     etcd.put("/apples", "still not mine");
     std::thread::sleep(Duration::from_millis(500));
-    stop(child);
+    let log = stop(child);
+    // One shared watch on /app saw exactly the two changes under it (the put and the delete).
+    assert_eq!(log.matches("Watch created on /app").count(), 1, "{log}");
+    assert_eq!(log.matches("Watch to '/app' updated to").count(), 2, "{log}");
 }
 
 #[test]
@@ -413,4 +419,30 @@ fn quiescence_and_minimum_reload_interval_coalesce_bursts() {
         m.windows(2).all(|w| w[1] - w[0] >= 1.9),
         "reloads at least 2 s apart: {m:?}"
     );
+}
+
+#[test]
+fn watch_with_an_interval_reconciles_a_tampered_destination() {
+    let etcd = Etcd::start();
+    etcd.put("/t/v", "truth");
+    let dir = Dir::new();
+    dir.resource(
+        "t",
+        &format!(
+            "[template]\nsrc = \"t.tmpl\"\ndest = \"{}\"\nkeys = [\"/t\"]\n",
+            dir.join("t.out").display()
+        ),
+        "{{getv \"/t/v\"}}\n",
+    );
+    let node = etcd.client_url.as_str();
+    let child = Wconfd::over(&dir, &["-watch", "-backend", "etcdv3", "-interval", "1", "-node", node]).spawn();
+    eventually(30, "first render", || {
+        dir.exists("t.out") && dir.read("t.out") == "truth\n"
+    });
+    // Nothing changes in etcd, but the file does: the interval pass puts it back.
+    std::fs::write(dir.join("t.out"), "tampered\n").unwrap();
+    eventually(10, "reconciliation restores the file", || {
+        dir.read("t.out") == "truth\n"
+    });
+    stop(child);
 }
