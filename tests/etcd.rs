@@ -3,7 +3,7 @@
 
 use crate::conformance::{assert_matches_confd, integration_confdir};
 use crate::servers::Etcd;
-use crate::util::{eventually, Dir, Wconfd};
+use crate::util::{eventually, stop_daemon, Dir, Wconfd};
 use std::time::Duration;
 
 #[test]
@@ -63,16 +63,6 @@ fn daemon(etcd: &Etcd, dir: &Dir) -> std::process::Child {
     .spawn()
 }
 
-fn stop(child: std::process::Child) -> String {
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 fn lines(path: &std::path::Path) -> usize {
     std::fs::read_to_string(path).map(|s| s.lines().count()).unwrap_or(0)
 }
@@ -109,7 +99,7 @@ fn seed_003_every_trigger_is_acted_on() {
     let waited = std::panic::catch_unwind(|| eventually(10, "ten reloads", || lines(&reloads) == 10));
     if waited.is_err() {
         let log = std::fs::read_to_string(&reloads).unwrap_or_default();
-        panic!("reloads:\n{log}\ndaemon log:\n{}", stop(child));
+        panic!("reloads:\n{log}\ndaemon log:\n{}", stop_daemon(child));
     }
     let log = std::fs::read_to_string(&reloads).unwrap();
     let expected: Vec<String> = (1..=10).map(|i| format!("imageTag v1-diff-{i}")).collect();
@@ -128,7 +118,7 @@ fn seed_003_every_trigger_is_acted_on() {
     });
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(lines(&reloads), 11, "ten identical PUTs give one reload");
-    let stderr = stop(child);
+    let stderr = stop_daemon(child);
     assert_eq!(
         stderr.matches("has been updated").count(),
         12,
@@ -167,7 +157,7 @@ fn resources_sharing_a_prefix_all_update_and_deletions_rerender() {
     // A change to a sibling with a common string prefix is not a change under /app.
     etcd.put("/apples", "still not mine");
     std::thread::sleep(Duration::from_millis(500));
-    let log = stop(child);
+    let log = stop_daemon(child);
     // One shared watch on /app saw exactly the two changes under it (the put and the delete).
     assert_eq!(log.matches("Watch created on /app").count(), 1, "{log}");
     assert_eq!(log.matches("Watch to '/app' updated to").count(), 2, "{log}");
@@ -178,14 +168,7 @@ fn a_render_error_is_retried_and_the_next_good_state_applied() {
     let etcd = Etcd::start();
     etcd.put("/svc/conf", "{\"port\": 80}");
     let dir = Dir::new();
-    dir.resource(
-        "svc",
-        &format!(
-            "[template]\nsrc = \"svc.tmpl\"\ndest = \"{}\"\nkeys = [\"/svc\"]\n",
-            dir.join("svc.out").display()
-        ),
-        "port {{(json (getv \"/svc/conf\")).port}}\n",
-    );
+    dir.keyed("svc", "/svc", "port {{(json (getv \"/svc/conf\")).port}}\n");
     let child = daemon(&etcd, &dir);
     eventually(30, "first render", || {
         dir.exists("svc.out") && dir.read("svc.out") == "port 80\n"
@@ -195,7 +178,7 @@ fn a_render_error_is_retried_and_the_next_good_state_applied() {
     assert_eq!(dir.read("svc.out"), "port 80\n", "a broken value leaves the file alone");
     etcd.put("/svc/conf", "{\"port\": 8080}");
     eventually(20, "the fix is applied", || dir.read("svc.out") == "port 8080\n");
-    let stderr = stop(child);
+    let stderr = stop_daemon(child);
     assert!(
         stderr.contains("error calling json: unexpected end of JSON input"),
         "{stderr}"
@@ -207,14 +190,7 @@ fn the_daemon_survives_an_etcd_restart() {
     let mut etcd = Etcd::start();
     etcd.put("/k/v", "before");
     let dir = Dir::new();
-    dir.resource(
-        "k",
-        &format!(
-            "[template]\nsrc = \"k.tmpl\"\ndest = \"{}\"\nkeys = [\"/k\"]\n",
-            dir.join("k.out").display()
-        ),
-        "{{getv \"/k/v\"}}\n",
-    );
+    dir.keyed("k", "/k", "{{getv \"/k/v\"}}\n");
     let child = daemon(&etcd, &dir);
     eventually(30, "first render", || {
         dir.exists("k.out") && dir.read("k.out") == "before\n"
@@ -224,7 +200,7 @@ fn the_daemon_survives_an_etcd_restart() {
     etcd.restart();
     etcd.put("/k/v", "after");
     eventually(40, "the change after the restart", || dir.read("k.out") == "after\n");
-    stop(child);
+    stop_daemon(child);
 }
 
 #[test]
@@ -243,14 +219,7 @@ fn tls_with_client_certificates_and_basic_auth() {
     etcd.auth = Some("root:rootpw".into());
     etcd.put("/secure/key", "over tls");
     let dir = Dir::new();
-    dir.resource(
-        "s",
-        &format!(
-            "[template]\nsrc = \"s.tmpl\"\ndest = \"{}\"\nkeys = [\"/secure\"]\n",
-            dir.join("s.out").display()
-        ),
-        "{{getv \"/secure/key\"}}\n",
-    );
+    dir.keyed("s", "/secure", "{{getv \"/secure/key\"}}\n");
     let run = |basic_auth: bool| {
         let mut w = Wconfd::new();
         w.args([
@@ -291,14 +260,7 @@ fn a_three_member_cluster_keeps_the_daemon_updating_with_a_member_down() {
     let mut members = Etcd::cluster(3);
     members[1].put("/c/v", "1");
     let dir = Dir::new();
-    dir.resource(
-        "c",
-        &format!(
-            "[template]\nsrc = \"c.tmpl\"\ndest = \"{}\"\nkeys = [\"/c\"]\n",
-            dir.join("c.out").display()
-        ),
-        "{{getv \"/c/v\"}}\n",
-    );
+    dir.keyed("c", "/c", "{{getv \"/c/v\"}}\n");
     let mut w = Wconfd::new();
     w.args([
         "-watch",
@@ -324,7 +286,7 @@ fn a_three_member_cluster_keeps_the_daemon_updating_with_a_member_down() {
     eventually(40, "update with a member down", || dir.read("c.out") == "2\n");
     members[2].put_retrying("/c/v", "3");
     eventually(40, "and the next one", || dir.read("c.out") == "3\n");
-    stop(child);
+    stop_daemon(child);
 }
 
 #[test]
@@ -332,14 +294,7 @@ fn a_compacted_history_makes_the_daemon_reread() {
     let mut etcd = Etcd::start();
     etcd.put("/h/v", "0");
     let dir = Dir::new();
-    dir.resource(
-        "h",
-        &format!(
-            "[template]\nsrc = \"h.tmpl\"\ndest = \"{}\"\nkeys = [\"/h\"]\n",
-            dir.join("h.out").display()
-        ),
-        "{{getv \"/h/v\"}}\n",
-    );
+    dir.keyed("h", "/h", "{{getv \"/h/v\"}}\n");
     let child = daemon(&etcd, &dir);
     eventually(30, "first render", || dir.exists("h.out") && dir.read("h.out") == "0\n");
     // While the daemon is cut off, the revisions it would resume from are written and compacted
@@ -355,7 +310,7 @@ fn a_compacted_history_makes_the_daemon_reread() {
     let rev = etcd.revision();
     etcd.ctl(&["compact", &rev.to_string()]).unwrap();
     eventually(40, "the value after compaction", || dir.read("h.out") == "5\n");
-    let log = stop(child);
+    let log = stop_daemon(child);
     assert!(
         log.contains("compacted at revision"),
         "the resumed watch must have met the compaction:
@@ -399,7 +354,7 @@ fn quiescence_and_minimum_reload_interval_coalesce_bursts() {
         dir.read("q.out") == "8\n" && dir.read("m.out") == "8\n"
     });
     std::thread::sleep(Duration::from_millis(2500));
-    stop(child);
+    stop_daemon(child);
     let log = std::fs::read_to_string(&reloads).unwrap();
     let times = |who: &str| -> Vec<f64> {
         log.lines()
@@ -426,14 +381,7 @@ fn watch_with_an_interval_reconciles_a_tampered_destination() {
     let etcd = Etcd::start();
     etcd.put("/t/v", "truth");
     let dir = Dir::new();
-    dir.resource(
-        "t",
-        &format!(
-            "[template]\nsrc = \"t.tmpl\"\ndest = \"{}\"\nkeys = [\"/t\"]\n",
-            dir.join("t.out").display()
-        ),
-        "{{getv \"/t/v\"}}\n",
-    );
+    dir.keyed("t", "/t", "{{getv \"/t/v\"}}\n");
     let node = etcd.client_url.as_str();
     let child = Wconfd::over(&dir, &["-watch", "-backend", "etcdv3", "-interval", "1", "-node", node]).spawn();
     eventually(30, "first render", || {
@@ -444,5 +392,5 @@ fn watch_with_an_interval_reconciles_a_tampered_destination() {
     eventually(10, "reconciliation restores the file", || {
         dir.read("t.out") == "truth\n"
     });
-    stop(child);
+    stop_daemon(child);
 }

@@ -4,7 +4,7 @@
 
 use crate::conformance::{assert_matches_confd, integration_confdir};
 use crate::servers::Redis;
-use crate::util::{eventually, Dir, Wconfd};
+use crate::util::{eventually, stop_daemon, Dir, Wconfd};
 use std::time::Duration;
 
 fn load_suite_data(r: &Redis, db: &str) {
@@ -64,14 +64,7 @@ fn password_and_a_non_zero_database() {
     r.run(&["-n", "3", "set", "/app/name", "in-db-3"]);
     r.run(&["-n", "0", "set", "/app/name", "in-db-0"]);
     let dir = Dir::new();
-    dir.resource(
-        "app",
-        &format!(
-            "[template]\nsrc = \"app.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n",
-            dir.join("app.out").display()
-        ),
-        "{{getv \"/app/name\"}}\n",
-    );
+    dir.keyed("app", "/app", "{{getv \"/app/name\"}}\n");
     // confd's spelling: the password in -client-key.
     let mut w = Wconfd::over(
         &dir,
@@ -112,14 +105,7 @@ fn lists_sets_and_sorted_sets_have_a_documented_form() {
     r.run(&["hset", "/app/hash", "f", "v"]);
     r.run(&["set", "/apples", "not under /app"]);
     let dir = Dir::new();
-    dir.resource(
-        "app",
-        &format!(
-            "[template]\nsrc = \"app.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n",
-            dir.join("app.out").display()
-        ),
-        "{{range gets \"/app/*/*\"}}{{.Key}}={{.Value}}\n{{end}}",
-    );
+    dir.keyed("app", "/app", "{{range gets \"/app/*/*\"}}{{.Key}}={{.Value}}\n{{end}}");
     let mut w = Wconfd::over(&dir, &["-onetime", "-backend", "redis", "-node", &r.node()]);
     w.run().ok();
     assert_eq!(
@@ -135,16 +121,6 @@ fn daemon(r: &Redis, dir: &Dir, extra: &[&str]) -> std::process::Child {
         &["-watch", "-backend", "redis", "-log-level", "debug", "-node", &node],
     );
     w.args(extra).spawn()
-}
-
-fn stop(child: std::process::Child) -> String {
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]
@@ -193,7 +169,7 @@ fn seed_003_on_redis_every_trigger_is_acted_on() {
         11,
         "ten identical SETs give one reload"
     );
-    stop(child);
+    stop_daemon(child);
 }
 
 #[test]
@@ -226,7 +202,7 @@ fn resources_on_different_prefixes_all_update() {
     r.run(&["del", "/two/v"]);
     eventually(20, "deletion re-renders", || dir.read("b.out") == "gone\n");
     assert_eq!(dir.read("a.out"), "3\n", "a deletion under /two does not concern /one");
-    stop(child);
+    stop_daemon(child);
 }
 
 #[test]
@@ -234,38 +210,24 @@ fn without_notifications_it_says_so_and_polls() {
     let r = Redis::start(&["--notify-keyspace-events", ""]);
     r.run(&["set", "/p/v", "1"]);
     let dir = Dir::new();
-    dir.resource(
-        "p",
-        &format!(
-            "[template]\nsrc = \"p.tmpl\"\ndest = \"{}\"\nkeys = [\"/p\"]\n",
-            dir.join("p.out").display()
-        ),
-        "{{getv \"/p/v\"}}\n",
-    );
+    dir.keyed("p", "/p", "{{getv \"/p/v\"}}\n");
     let child = daemon(&r, &dir, &["-interval", "1"]);
     eventually(30, "first render", || dir.exists("p.out") && dir.read("p.out") == "1\n");
     r.run(&["set", "/p/v", "2"]);
     eventually(20, "the polled change", || dir.read("p.out") == "2\n");
-    let stderr = stop(child);
+    let stderr = stop_daemon(child);
     assert!(
         stderr.contains("WARNING redis: keyspace notifications are off"),
         "{stderr}"
     );
     // Or wconfd turns them on when asked.
     let dir = Dir::new();
-    dir.resource(
-        "p",
-        &format!(
-            "[template]\nsrc = \"p.tmpl\"\ndest = \"{}\"\nkeys = [\"/p\"]\n",
-            dir.join("p.out").display()
-        ),
-        "{{getv \"/p/v\"}}\n",
-    );
+    dir.keyed("p", "/p", "{{getv \"/p/v\"}}\n");
     let child = daemon(&r, &dir, &["-interval", "0", "-redis-enable-notifications"]);
     eventually(30, "first render", || dir.exists("p.out"));
     r.run(&["set", "/p/v", "3"]);
     eventually(20, "notified change", || dir.read("p.out") == "3\n");
-    let stderr = stop(child);
+    let stderr = stop_daemon(child);
     assert!(stderr.contains("enabled them (notify-keyspace-events KA)"), "{stderr}");
     assert!(
         r.cli(&["config", "get", "notify-keyspace-events"])
@@ -282,14 +244,7 @@ fn the_daemon_survives_a_redis_restart() {
     let mut r = Redis::start(&["--notify-keyspace-events", "KA"]);
     r.run(&["set", "/r/v", "before"]);
     let dir = Dir::new();
-    dir.resource(
-        "r",
-        &format!(
-            "[template]\nsrc = \"r.tmpl\"\ndest = \"{}\"\nkeys = [\"/r\"]\n",
-            dir.join("r.out").display()
-        ),
-        "{{getv \"/r/v\" \"none\"}}\n",
-    );
+    dir.keyed("r", "/r", "{{getv \"/r/v\" \"none\"}}\n");
     let child = daemon(&r, &dir, &["-interval", "0"]);
     eventually(30, "first render", || {
         dir.exists("r.out") && dir.read("r.out") == "before\n"
@@ -299,7 +254,7 @@ fn the_daemon_survives_a_redis_restart() {
     eventually(30, "re-read after the restart", || dir.read("r.out") == "none\n");
     r.run(&["set", "/r/v", "after"]);
     eventually(30, "a change after the restart", || dir.read("r.out") == "after\n");
-    stop(child);
+    stop_daemon(child);
 }
 
 #[test]
@@ -312,12 +267,9 @@ fn a_separator_and_a_unix_socket_node() {
     r.run(&["set", "app:db:port", "5432"]);
     r.run(&["set", "apples", "not under app"]);
     let dir = Dir::new();
-    dir.resource(
+    dir.keyed(
         "app",
-        &format!(
-            "[template]\nsrc = \"app.tmpl\"\ndest = \"{}\"\nkeys = [\"/app/db\"]\n",
-            dir.join("app.out").display()
-        ),
+        "/app/db",
         "{{range gets \"/app/db/*\"}}{{.Key}}={{.Value}}\n{{end}}",
     );
     let mut w = Wconfd::new();

@@ -135,14 +135,7 @@ fn prefix_and_keys_follow_confd() {
 fn bad_yaml_data_names_the_file_and_line_and_keeps_destinations() {
     let dir = Dir::new();
     dir.write("data.yaml", "app:\n  name: web\n  list: [unclosed\n");
-    dir.resource(
-        "a",
-        &format!(
-            "[template]\nsrc = \"a.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n",
-            dir.join("a.out").display()
-        ),
-        "{{getv \"/app/name\"}}",
-    );
+    dir.keyed("a", "/app", "{{getv \"/app/name\"}}");
     dir.write("a.out", "previous");
     let r = Wconfd::file_onetime(&dir).run();
     r.code(1).stderr_has(&format!("{}:", dir.join("data.yaml").display()));

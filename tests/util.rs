@@ -74,6 +74,26 @@ impl Dir {
     }
 }
 
+impl Dir {
+    /// A resource `name` reading `key`, rendering `tmpl` into `<dir>/<name>.out`.
+    pub fn keyed(&self, name: &str, key: &str, tmpl: &str) {
+        let toml = format!(
+            "[template]\nsrc = \"{name}.tmpl\"\ndest = \"{}\"\nkeys = [\"{key}\"]\n",
+            self.join(&format!("{name}.out")).display()
+        );
+        self.resource(name, &toml, tmpl);
+    }
+}
+
+/// Stop a daemon with SIGTERM; it must exit 0. Returns its stderr.
+pub fn stop_daemon(child: std::process::Child) -> String {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// Copy a directory tree.
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
