@@ -165,3 +165,29 @@ fn a_plugin_trap_is_that_resources_error_and_the_next_render_works() {
         "a fresh instance serves the next resource"
     );
 }
+
+#[test]
+fn a_plugin_named_gotemplate_overrides_the_built_in_renderer() {
+    let dir = Dir::new();
+    let plugins = export_builtin(&dir);
+    one_resource(&dir, "", "{{getv \"/app/name\"}}\n");
+    let r = Wconfd::file_onetime(&dir)
+        .arg("-plugin-dir")
+        .arg(&plugins)
+        .args(["-log-level", "debug"])
+        .run();
+    r.ok();
+    // Both load, the plugin directory's last: resources without `renderer` use it.
+    let loaded: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("Loaded renderer plugin gotemplate from"))
+        .collect();
+    assert_eq!(loaded.len(), 2, "{}", r.stderr);
+    assert!(
+        loaded[1].contains(&plugins.join("gotemplate.wasm").display().to_string()),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(dir.read("app.out"), "web\n");
+}
