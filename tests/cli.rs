@@ -143,15 +143,17 @@ fn logs_follow_confds_line_format() {
     let mut parts = line.splitn(4, ' ');
     let time = parts.next().unwrap();
     assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok(), "time {time:?}");
-    let _host = parts.next().unwrap();
+    let host = parts.next().unwrap();
+    let expected_host = nix::unistd::gethostname().unwrap().into_string().unwrap();
+    assert_eq!(host, expected_host);
+    // argv[0] verbatim (the full path it was run with), then the pid in brackets.
     let prog = parts.next().unwrap();
-    assert!(
-        prog.ends_with(&format!(
-            "[{}]:",
-            prog.split('[').nth(1).unwrap().trim_end_matches("]:")
-        )) && prog.contains("wconfd["),
-        "{prog}"
-    );
+    let (argv0, pid) = prog
+        .strip_suffix("]:")
+        .and_then(|p| p.split_once('['))
+        .expect("argv0[pid]:");
+    assert_eq!(argv0, env!("CARGO_BIN_EXE_wconfd"));
+    assert!(pid.parse::<u32>().is_ok_and(|p| p > 1), "pid {pid:?}");
     let order: Vec<&str> = r
         .stderr
         .lines()

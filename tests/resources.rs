@@ -57,7 +57,7 @@ fn broken_resources_fail_alone_and_are_all_named() {
     );
     assert!(!dir.exists("out/parse"));
     let conf_d = dir.join("confdir/conf.d");
-    r.stderr_has(&format!("{}/b_toml.toml - 3:", conf_d.display()));
+    r.stderr_has(&format!("{}/b_toml.toml - line 3:", conf_d.display()));
     r.stderr_has("template: c_parse.tmpl:1: missing value for if");
     r.stderr_has("template: d_exec.tmpl:2:2: executing \"d_exec.tmpl\" at <getv \"/app/missing\">: error calling getv: key does not exist: /app/missing");
     r.stderr_has(&format!(

@@ -6,7 +6,7 @@
 
 use crate::backend::{Backend, BackendError};
 use crate::debug;
-use crate::plugin::{Plugins, RenderError};
+use crate::plugin::{Kv, Plugins, RenderError};
 use crate::resource::{relative_key, Resource};
 use crate::sync::{sync, Outcome, SyncError, SyncOptions};
 use std::sync::Arc;
@@ -35,12 +35,16 @@ pub enum PassError {
 pub fn render(
     resource: &Resource,
     plugins: &Plugins,
-    kv: &std::collections::BTreeMap<String, String>,
+    kv: std::collections::BTreeMap<String, String>,
 ) -> Result<Vec<u8>, PassError> {
     let renderer = plugins.renderer(&resource.renderer).map_err(PassError::Renderer)?;
-    let kvs: Vec<(String, String)> = kv
-        .iter()
-        .map(|(k, v)| (relative_key(&resource.prefix, k), v.clone()))
+    // Values move into the pairs the guest receives: one copy per key, none per value.
+    let kvs: Vec<Kv> = kv
+        .into_iter()
+        .map(|(k, value)| Kv {
+            key: relative_key(&resource.prefix, &k),
+            value,
+        })
         .collect();
     debug!("Using source template {}", resource.src.display());
     debug!("Compiling source template {}", resource.src.display());
@@ -70,7 +74,7 @@ pub async fn pass(
         debug!("Got the following map from store: map[{}]", pairs.join(" "));
     }
     tokio::task::spawn_blocking(move || {
-        let bytes = render(&resource, &plugins, &snapshot.kv)?;
+        let bytes = render(&resource, &plugins, snapshot.kv)?;
         Ok((sync(&resource, &bytes, opts)?, snapshot.revision))
     })
     .await

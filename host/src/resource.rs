@@ -68,7 +68,7 @@ pub enum ResourceError {
         source: std::io::Error,
     },
     /// Not valid TOML.
-    #[error("Cannot process template resource {path} - {line}: {message}")]
+    #[error("Cannot process template resource {path} - line {line}: {message}")]
     Syntax {
         /// The TOML file.
         path: PathBuf,

@@ -12,6 +12,7 @@ pub mod limits;
 pub mod manifest;
 mod renderer;
 
+pub use bindings::wconfd::plugin::types::Kv;
 pub use limits::{Grants, Limits};
 pub use renderer::{RenderError, WasmRenderer};
 

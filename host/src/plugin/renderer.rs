@@ -175,14 +175,7 @@ impl WasmRenderer {
 
     /// Render `text` (parsed once per content and reused) against `kvs` (keys relative to the
     /// resource prefix).
-    pub fn render(&self, name: &str, text: &str, kvs: &[(String, String)]) -> Result<Vec<u8>, RenderError> {
-        let kvs: Vec<Kv> = kvs
-            .iter()
-            .map(|(k, v)| Kv {
-                key: k.clone(),
-                value: v.clone(),
-            })
-            .collect();
+    pub fn render(&self, name: &str, text: &str, kvs: &[Kv]) -> Result<Vec<u8>, RenderError> {
         self.with_live(|live, ticks| {
             let handle = match Self::compiled(live, name, text, ticks)? {
                 Ok(h) => h,
@@ -190,7 +183,7 @@ impl WasmRenderer {
             };
             live.store.set_epoch_deadline(ticks);
             let api = live.bindings.wconfd_plugin_renderer().template();
-            Ok(api.call_render(&mut live.store, handle, &kvs)?.map_err(Self::from_wit))
+            Ok(api.call_render(&mut live.store, handle, kvs)?.map_err(Self::from_wit))
         })
     }
 

@@ -3,7 +3,7 @@
 //! A port of the relevant parts of Go 1.19 `fmt/print.go` and `fmt/format.go`.
 
 use crate::strconv::format_float;
-use crate::value::{KvsType, Value};
+use crate::value::Value;
 
 /// Go's `strconv.Quote`.
 pub fn quote_go(s: &str) -> String {
@@ -870,13 +870,4 @@ fn arg_number(
     }
     *good = false;
     (arg_num, i + wid, ok)
-}
-
-/// A `%v` rendering of a KV list type name helper used in tests.
-#[allow(dead_code)]
-pub(crate) fn kvs_type(t: KvsType) -> &'static str {
-    match t {
-        KvsType::Named => "memkv.KVPairs",
-        KvsType::Slice => "[]memkv.KVPair",
-    }
 }

@@ -54,18 +54,6 @@ impl Store {
         }
     }
 
-    /// Set one key verbatim (already cleaned and relative).
-    pub fn set(&mut self, key: &str, value: &str) {
-        let key: Rc<str> = key.into();
-        self.map.insert(
-            key.clone(),
-            Rc::new(KvPair {
-                key,
-                value: value.into(),
-            }),
-        );
-    }
-
     /// Number of keys.
     pub fn len(&self) -> usize {
         self.map.len()
