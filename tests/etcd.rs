@@ -73,16 +73,7 @@ fn lines(path: &std::path::Path) -> usize {
 fn seed_003_every_trigger_is_acted_on() {
     let etcd = Etcd::start();
     let dir = Dir::new();
-    let reloads = dir.join("reloads.log");
-    dir.resource(
-        "rollout",
-        &format!(
-            "[template]\nprefix = \"/cicd/rollout\"\nsrc = \"rollout.tmpl\"\ndest = \"{}\"\nkeys = [\"/trigger\"]\nreload_cmd = \"grep imageTag {{{{.dest}}}} >> {} || true\"\n",
-            dir.join("rollout.cmd").display(),
-            reloads.display()
-        ),
-        "{{if exists \"/trigger\"}}{{$data := json (getv \"/trigger\")}}imageTag {{$data.imageTag}}\n{{end}}",
-    );
+    let reloads = dir.seed_003_rollout();
     let child = daemon(&etcd, &dir);
     eventually(30, "first render", || dir.join("rollout.cmd").exists());
     let trigger = |tag: &str| format!("{{\"action\":\"deploy\",\"appName\":\"demo1\",\"imageTag\":\"{tag}\"}}");

@@ -127,16 +127,7 @@ fn daemon(r: &Redis, dir: &Dir, extra: &[&str]) -> std::process::Child {
 fn seed_003_on_redis_every_trigger_is_acted_on() {
     let r = Redis::start(&["--notify-keyspace-events", "KA"]);
     let dir = Dir::new();
-    let reloads = dir.join("reloads.log");
-    dir.resource(
-        "rollout",
-        &format!(
-            "[template]\nprefix = \"/cicd/rollout\"\nsrc = \"rollout.tmpl\"\ndest = \"{}\"\nkeys = [\"/trigger\"]\nreload_cmd = \"grep imageTag {{{{.dest}}}} >> {} || true\"\n",
-            dir.join("rollout.cmd").display(),
-            reloads.display()
-        ),
-        "{{if exists \"/trigger\"}}{{$data := json (getv \"/trigger\")}}imageTag {{$data.imageTag}}\n{{end}}",
-    );
+    let reloads = dir.seed_003_rollout();
     let child = daemon(&r, &dir, &["-interval", "0"]);
     eventually(30, "first render", || dir.join("rollout.cmd").exists());
     let t0 = std::time::Instant::now();

@@ -85,6 +85,24 @@ impl Dir {
     }
 }
 
+impl Dir {
+    /// Seed 003's rollout resource: a trigger key whose JSON value becomes a command file, and a
+    /// reload_cmd appending that file's `imageTag` line to the returned log.
+    pub fn seed_003_rollout(&self) -> PathBuf {
+        let reloads = self.join("reloads.log");
+        let toml = format!(
+            "[template]\nprefix = \"/cicd/rollout\"\nsrc = \"rollout.tmpl\"\ndest = \"{}\"\nkeys = [\"/trigger\"]\n\
+             reload_cmd = \"grep imageTag {{{{.dest}}}} >> {} || true\"\n",
+            self.join("rollout.cmd").display(),
+            reloads.display()
+        );
+        let tmpl =
+            "{{if exists \"/trigger\"}}{{$data := json (getv \"/trigger\")}}imageTag {{$data.imageTag}}\n{{end}}";
+        self.resource("rollout", &toml, tmpl);
+        reloads
+    }
+}
+
 /// Stop a daemon with SIGTERM; it must exit 0. Returns its stderr.
 pub fn stop_daemon(child: std::process::Child) -> String {
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
