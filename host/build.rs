@@ -4,6 +4,15 @@
 //! The guest is built by a nested cargo with its own target directory (`target/guest`):
 //! sharing the outer target directory deadlocks on cargo's build lock. Set
 //! `WCONFD_RENDERER_WASM=/path/to/component.wasm` to use a prebuilt component instead.
+//!
+//! The component is then compiled ahead of time to native code (`gotemplate.cwasm`) with the
+//! engine configuration the host runs (`src/plugin/engine_config.rs`, included below), so a
+//! run with no usable compiled-code cache starts without invoking Cranelift. The host checks
+//! the artifact when it loads it and compiles the `.wasm` instead if wasmtime refuses it
+//! (another CPU, another configuration).
+
+#[path = "src/plugin/engine_config.rs"]
+mod engine_config;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -21,6 +30,7 @@ fn main() {
     if let Ok(prebuilt) = env::var("WCONFD_RENDERER_WASM") {
         println!("cargo:rerun-if-changed={prebuilt}");
         std::fs::copy(&prebuilt, &out).unwrap_or_else(|e| panic!("WCONFD_RENDERER_WASM={prebuilt}: {e}"));
+        precompile(&out);
         return;
     }
     for p in [
@@ -75,6 +85,24 @@ fn main() {
     }
     let built = guest_target.join("wasm32-wasip2/guest/wconfd_gotemplate_component.wasm");
     copy(&built, &out);
+    precompile(&out);
+}
+
+/// Compile `wasm` to `<same name>.cwasm` for the target being built.
+fn precompile(wasm: &Path) {
+    let target = env::var("TARGET").expect("cargo sets TARGET");
+    let host = env::var("HOST").expect("cargo sets HOST");
+    // The host builds its engine with `config(None)` (this machine); pass a triple only when
+    // cross-compiling, so that the two configurations hash the same.
+    let triple = (target != host).then_some(target.as_str());
+    let config = engine_config::config(triple).unwrap_or_else(|e| panic!("engine configuration for {target}: {e}"));
+    let engine = wasmtime::Engine::new(&config).unwrap_or_else(|e| panic!("wasmtime engine for {target}: {e}"));
+    let bytes = std::fs::read(wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
+    let native = engine
+        .precompile_component(&bytes)
+        .unwrap_or_else(|e| panic!("precompiling {}: {e:#}", wasm.display()));
+    let out = wasm.with_extension("cwasm");
+    std::fs::write(&out, native).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
 }
 
 fn copy(from: &Path, to: &Path) {

@@ -3,6 +3,9 @@
 #   scripts/bench.sh          renderer speed against Go's text/template (installs Go for
 #                             ../shared/oracle if missing)
 #   scripts/bench.sh watch    watch latency, memory and requests per change on real etcd and redis
+#   scripts/bench.sh process  whole onetime processes against Go's (same data, 1x and 10x) and a
+#                             cold start on confd's integration confdir; the real confd is
+#                             measured too when WCONFD_CONFD names its binary or it is on PATH
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "watch" ]; then
@@ -13,5 +16,8 @@ scripts/setup.sh --build-only
 if ! command -v go >/dev/null; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq golang-go
+fi
+if [ "${1:-}" = "process" ]; then
+  exec cargo bench --locked -p wconfd --bench process -- "${@:2}"
 fi
 cargo bench --locked -p wconfd --bench render

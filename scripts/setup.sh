@@ -21,8 +21,12 @@ apt_install() {
   $SUDO apt-get install -y -qq --no-install-recommends "$@" >&2
 }
 
-# etcd-client generates its gRPC code at build time with protoc.
-command -v protoc >/dev/null || apt_install protobuf-compiler
+# etcd-client generates its gRPC code at build time with protoc, which needs the well-known
+# types (google/protobuf/*.proto) from libprotobuf-dev: Debian's protobuf-compiler only
+# recommends that package, and --no-install-recommends leaves it out.
+if ! command -v protoc >/dev/null || [ ! -f /usr/include/google/protobuf/descriptor.proto ]; then
+  apt_install protobuf-compiler libprotobuf-dev
+fi
 [ "${1:-}" = "--build-only" ] && exit 0
 
 # Servers the backend tests start on loopback (etcd, redis) and their clients.

@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
+# An extra, announced step: the fixtures against ../shared, where that folder exists.
+scripts/check-shared.sh
 cargo test --locked -- --nocapture 2>&1 | tee target/test-output.log

@@ -1,15 +1,19 @@
-//! confd's own acceptance data (`../shared/confd-conformance`): the integration confdir on
-//! the file and env backends must produce exactly the files the real confd wrote, and confd's
-//! template unit cases must render through the real binary and component as Go renders them.
+//! confd's own acceptance data (`tests/fixtures/confd-integration`): the integration confdir
+//! on the file and env backends must produce exactly the files the real confd wrote, and
+//! confd's template unit cases must render through the real binary and component as Go renders
+//! them.
 
-use crate::util::{copy_tree, rewrite_tree, shared, Dir, Wconfd};
+use crate::util::{copy_tree, repo, rewrite_tree, Dir, Wconfd};
+use std::path::PathBuf;
+
+/// The fixture: confd's integration confdir, file-backend data and recorded outputs.
+pub(crate) fn integration_fixture() -> PathBuf {
+    repo().join("tests/fixtures/confd-integration")
+}
 
 /// confd's integration confdir in `dir/confdir`, writing into `dir/out`.
 pub(crate) fn integration_confdir(dir: &Dir) {
-    copy_tree(
-        &shared().join("confd-conformance/integration/confdir"),
-        &dir.join("confdir"),
-    );
+    copy_tree(&integration_fixture().join("confdir"), &dir.join("confdir"));
     let out = dir.join("out");
     std::fs::create_dir_all(&out).unwrap();
     rewrite_tree(
@@ -21,7 +25,7 @@ pub(crate) fn integration_confdir(dir: &Dir) {
 
 /// Every file in `dir/out` equals what the real confd wrote on `backend`.
 pub(crate) fn assert_matches_confd(dir: &Dir, backend: &str) {
-    let expect = shared().join("confd-conformance/derived-expect").join(backend);
+    let expect = integration_fixture().join("expect").join(backend);
     let mut n = 0;
     for e in std::fs::read_dir(&expect).unwrap() {
         let e = e.unwrap();
@@ -50,29 +54,14 @@ const DATABASE: [(&str, &str); 4] = [
 fn integration_suite_on_the_file_backend() {
     let dir = Dir::new();
     integration_confdir(&dir);
-    let db: String = DATABASE.iter().map(|(k, v)| format!("  {k}: \"{v}\"\n")).collect();
-    dir.write("data/dir1/1.yaml", &format!("key: foobar\ndatabase:\n{db}"));
-    dir.write(
-        "data/dir1/2.yaml",
-        "upstream:\n  app1: 10.0.1.10:8080\n  app2: 10.0.1.11:8080\n",
-    );
-    dir.write(
-        "data/dir2/1.yaml",
-        "nested:\n  app1: 10.0.1.10:8080\n  app2: 10.0.1.11:8080\n",
-    );
-    let prefixed: String = DATABASE.iter().map(|(k, v)| format!("    {k}: \"{v}\"\n")).collect();
-    dir.write(
-        "data/dir2/2.yaml",
-        &format!("prefix:\n  database:\n{prefixed}  upstream:\n    app1: 10.0.1.10:8080\n    app2: 10.0.1.11:8080\n"),
-    );
     let mut w = Wconfd::new();
     w.args(["-onetime", "--backend", "file", "-config-file", "/dev/null"])
         .arg("--confdir")
         .arg(dir.join("confdir"))
         .arg("--file")
-        .arg(format!("{}/", dir.join("data/dir1").display()))
+        .arg(format!("{}/", integration_fixture().join("data/dir1").display()))
         .arg("--file")
-        .arg(format!("{}/", dir.join("data/dir2").display()))
+        .arg(format!("{}/", integration_fixture().join("data/dir2").display()))
         .arg("-plugin-cache-dir")
         .arg(crate::util::plugin_cache())
         .env("HOSTNAME", "localhost");

@@ -29,17 +29,8 @@ fn export_builtin(dir: &Dir) -> std::path::PathBuf {
 #[test]
 fn a_plugin_directory_adds_renderers_by_name() {
     let dir = Dir::new();
-    let plugins = export_builtin(&dir);
-    // Install the same component under another name with a manifest made by `wconfd plugin`.
-    std::fs::copy(plugins.join("gotemplate.wasm"), plugins.join("vendor.wasm")).unwrap();
-    let manifest = Wconfd::new()
-        .arg("plugin")
-        .arg("manifest")
-        .arg(plugins.join("vendor.wasm"))
-        .args(["-name", "vendor-go"])
-        .run();
-    manifest.ok();
-    std::fs::write(plugins.join("vendor.toml"), &manifest.stdout).unwrap();
+    // The same component under another name, with a manifest made by `wconfd plugin`.
+    let plugins = install_vendor_renderer(&dir);
     one_resource(&dir, "vendor-go", "via vendor: {{getv \"/app/name\"}}\n");
     let r = Wconfd::file_onetime(&dir)
         .arg("-plugin-dir")
@@ -108,13 +99,32 @@ fn an_unknown_renderer_fails_its_resource() {
         .stderr_has("no renderer plugin named \"nope\"");
 }
 
+/// Install the built-in renderer's `.wasm` in a plugin directory under another name.
+fn install_vendor_renderer(dir: &Dir) -> std::path::PathBuf {
+    let plugins = export_builtin(dir);
+    std::fs::copy(plugins.join("gotemplate.wasm"), plugins.join("vendor.wasm")).unwrap();
+    std::fs::remove_file(plugins.join("gotemplate.toml")).unwrap();
+    let manifest = Wconfd::new()
+        .arg("plugin")
+        .arg("manifest")
+        .arg(plugins.join("vendor.wasm"))
+        .args(["-name", "vendor-go"])
+        .run();
+    manifest.ok();
+    std::fs::write(plugins.join("vendor.toml"), &manifest.stdout).unwrap();
+    plugins
+}
+
 #[test]
-fn compiled_code_is_cached_on_disk() {
+fn compiled_code_of_directory_plugins_is_cached_on_disk() {
     let dir = Dir::new();
-    one_resource(&dir, "", "{{getv \"/app/name\"}}\n");
+    let plugins = install_vendor_renderer(&dir);
+    one_resource(&dir, "vendor-go", "{{getv \"/app/name\"}}\n");
     let cache = dir.join("cache");
     let run = || {
         Wconfd::file_onetime(&dir)
+            .arg("-plugin-dir")
+            .arg(&plugins)
             .arg("-plugin-cache-dir")
             .arg(&cache)
             .args(["-log-level", "debug"])
@@ -122,13 +132,76 @@ fn compiled_code_is_cached_on_disk() {
     };
     run()
         .ok()
-        .stderr_has("Loaded renderer plugin gotemplate from built-in (Compiled)");
+        .stderr_has("Loaded renderer plugin vendor-go from ")
+        .stderr_has("(Compiled)");
     assert!(std::fs::read_dir(&cache)
         .unwrap()
         .any(|e| e.unwrap().path().extension().is_some_and(|x| x == "cwasm")));
-    run()
-        .ok()
-        .stderr_has("Loaded renderer plugin gotemplate from built-in (Cache)");
+    let second = run();
+    second.ok().stderr_has("(Cache)");
+    assert!(!second.stderr.contains("(Compiled)"), "{}", second.stderr);
+    assert_eq!(dir.read("app.out"), "web\n");
+}
+
+#[test]
+fn the_builtin_renderer_is_precompiled_and_needs_no_cache() {
+    let dir = Dir::new();
+    one_resource(&dir, "", "{{getv \"/app/name\"}}\n");
+    // A cache "directory" below a regular file can never be created, not even by root.
+    dir.write("not-a-dir", "");
+    let cache = dir.join("not-a-dir/cache");
+    let r = Wconfd::file_onetime(&dir)
+        .arg("-plugin-cache-dir")
+        .arg(&cache)
+        .args(["-log-level", "debug"])
+        .run();
+    r.ok()
+        .stderr_has("Loaded renderer plugin gotemplate from built-in (Precompiled)");
+    assert!(
+        !r.stderr.contains("cannot be used"),
+        "the built-in never touches the cache: {}",
+        r.stderr
+    );
+    assert_eq!(dir.read("app.out"), "web\n");
+}
+
+#[test]
+fn an_unusable_cache_directory_is_said_once_at_debug_level_and_ignored() {
+    let dir = Dir::new();
+    let plugins = install_vendor_renderer(&dir);
+    // Two directory plugins, so a second attempt to use the cache would show.
+    std::fs::copy(plugins.join("vendor.wasm"), plugins.join("other.wasm")).unwrap();
+    let manifest = Wconfd::new()
+        .arg("plugin")
+        .arg("manifest")
+        .arg(plugins.join("other.wasm"))
+        .args(["-name", "other-go"])
+        .run();
+    std::fs::write(plugins.join("other.toml"), &manifest.stdout).unwrap();
+    one_resource(&dir, "vendor-go", "{{getv \"/app/name\"}}\n");
+    dir.write("not-a-dir", "");
+    let cache = dir.join("not-a-dir/cache");
+    let run = |level: &str| {
+        Wconfd::file_onetime(&dir)
+            .arg("-plugin-dir")
+            .arg(&plugins)
+            .arg("-plugin-cache-dir")
+            .arg(&cache)
+            .args(["-log-level", level])
+            .run()
+    };
+    let r = run("debug");
+    r.ok();
+    let said = r.stderr.matches("cannot be used").count();
+    assert_eq!(said, 1, "reported exactly once: {}", r.stderr);
+    r.stderr_has(&format!("Plugin cache directory {} cannot be used", cache.display()));
+    assert_eq!(dir.read("app.out"), "web\n");
+    // Not a warning: at the default level nothing is said.
+    std::fs::remove_file(dir.join("app.out")).unwrap();
+    let quiet = run("info");
+    quiet.ok();
+    assert!(!quiet.stderr.contains("cannot be used"), "{}", quiet.stderr);
+    assert_eq!(dir.read("app.out"), "web\n");
 }
 
 #[test]

@@ -18,6 +18,8 @@ mod sync;
 mod resources;
 // The plugin directory, manifests, the compiled-code cache, traps.
 mod plugins;
+// 200,000 keys through the whole process (guards the complexity of every stage).
+mod scale;
 // The interval daemon and signals.
 mod daemon;
 // The etcd v3 backend and its watch, against a real etcd.

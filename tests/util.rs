@@ -12,11 +12,6 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-/// `../shared` beside the checkout (confd's conformance data).
-pub fn shared() -> PathBuf {
-    repo().parent().unwrap().join("shared")
-}
-
 /// A temporary directory, removed when dropped.
 pub struct Dir {
     tmp: tempfile::TempDir,

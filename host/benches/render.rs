@@ -7,67 +7,12 @@
 //! store, parse, execute), `exec_ns` executes a pre-parsed template. Each workload also runs at
 //! half size to show how the cost grows with the input.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{nginx, oracle, oracle_case, printf_keys, repo, twemproxy, Workload};
 use std::process::Command;
 use std::time::Instant;
 use wconfd::plugin::{Kv, LoadOptions, Plugins};
-
-struct Workload {
-    name: &'static str,
-    template: String,
-    kv: Vec<(String, String)>,
-}
-
-fn nginx(services: usize) -> Workload {
-    // Seed 000's nginx template: lsdir + gets + json, 4 upstreams per service.
-    let template = "{{range $dir := lsdir \"/services/web\"}}\nupstream {{base $dir}} {\n    {{$custdir := printf \"/services/web/%s/*\" $dir}}{{range gets $custdir}}\n    server {{$data := json .Value}}{{$data.IP}}:80;\n    {{end}}\n}\n\nserver {\n    server_name {{base $dir}}.example.com;\n    location / {\n        proxy_pass {{base $dir}};\n    }\n}\n{{end}}\n".to_string();
-    let mut kv = Vec::new();
-    for s in 0..services {
-        for h in 1..=4 {
-            kv.push((
-                format!("/services/web/cust{s}/{h}"),
-                format!("{{\"IP\": \"10.{}.{}.{h}\"}}", s / 256, s % 256),
-            ));
-        }
-    }
-    Workload {
-        name: "nginx lsdir+gets+json",
-        template,
-        kv,
-    }
-}
-
-fn printf_keys(keys: usize) -> Workload {
-    let template = "{{range gets \"/*\"}}{{printf \"%s=%s\\n\" .Key .Value}}{{end}}".to_string();
-    let kv = (0..keys)
-        .map(|i| (format!("/key{i:05}"), format!("value-{i}")))
-        .collect();
-    Workload {
-        name: "range gets /* + printf",
-        template,
-        kv,
-    }
-}
-
-fn twemproxy(pools: usize) -> Workload {
-    let seed = std::fs::read_to_string(repo().join("examples/twemproxy/confdir/templates/twemproxy.tmpl")).unwrap();
-    let kv = (0..pools)
-        .map(|p| {
-            let v = format!(
-                "{{\"ListenAddr\": {{\"IP\": \"192.168.5.7\", \"Port\": \"{}\"}}, \"Servers\": [{{\"IP\": \"10.233.{}.1\", \"Port\": \"6379\", \"Master\": true}}, {{\"IP\": \"10.233.{}.2\", \"Port\": \"6379\", \"Master\": false}}], \"Password\": \"pw{p}\"}}",
-                20000 + p,
-                p % 250,
-                p % 250
-            );
-            (format!("/twemproxy/pool/redis{p}"), v)
-        })
-        .collect();
-    Workload {
-        name: "twemproxy pools",
-        template: seed,
-        kv,
-    }
-}
 
 /// The pairs a resource pass hands the renderer (built per fetch, outside the timed loop here
 /// as in the daemon, where they come from the backend's snapshot).
@@ -80,31 +25,6 @@ fn pairs(w: &Workload) -> Vec<Kv> {
         .collect()
 }
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-/// The oracle binary: `$WCONFD_ORACLE`, else built from `../shared/oracle` into target/.
-fn oracle() -> PathBuf {
-    if let Ok(p) = std::env::var("WCONFD_ORACLE") {
-        return PathBuf::from(p);
-    }
-    let out = repo().join("target/oracle/oracle");
-    if !out.exists() {
-        let src = repo().parent().unwrap().join("shared/oracle");
-        let status = Command::new("go")
-            .arg("build")
-            .arg("-o")
-            .arg(&out)
-            .arg(".")
-            .current_dir(&src)
-            .status()
-            .expect("go (install golang-go)");
-        assert!(status.success(), "building the oracle failed");
-    }
-    out
-}
-
 struct Go {
     pass_ns: f64,
     exec_ns: f64,
@@ -112,13 +32,9 @@ struct Go {
 }
 
 fn run_oracle(w: &Workload, renders: u32) -> Go {
-    let case = serde_json::json!({
-        "template": w.template,
-        "kv": w.kv.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
-    });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("case.json");
-    std::fs::write(&path, case.to_string()).unwrap();
+    std::fs::write(&path, oracle_case(w)).unwrap();
     let out = Command::new(oracle())
         .arg("-bench")
         .arg(renders.to_string())

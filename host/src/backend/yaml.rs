@@ -5,7 +5,7 @@
 //! Where confd panics (a non-string map key) or fails vaguely, this reports the file, line and
 //! key instead.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -257,7 +257,7 @@ fn flatten(node: &Node, key: &str, out: &mut BTreeMap<String, String>) -> Result
             }
         }
         Node::Map(entries) => {
-            for (k, v) in merged(entries) {
+            for (k, v) in merged(entries)? {
                 // yaml.v2 types keys like values (`1:`, `yes:`, `n:`), and confd then panics on
                 // the non-string ones. A scalar key is taken by its text here instead.
                 let Node::Scalar { value, .. } = k else {
@@ -278,38 +278,69 @@ fn node_line(n: &Node) -> usize {
     }
 }
 
-/// Apply YAML merge keys (`<<: *anchor`), explicit keys winning, as yaml.v2 does.
-fn merged(entries: &[(Node, Node)]) -> Vec<(&Node, &Node)> {
+/// Apply YAML merge keys (`<<: *anchor`) and repeated keys in document order, as yaml.v2
+/// (confd's parser) does: every entry, explicit or merged, overwrites what came before it, so
+/// an explicit key written before a merge is overwritten by it; in a merge list
+/// (`<<: [*a, *b]`) the first source wins.
+///
+/// Linear in the entries (a hash index, not rescans): a data file may hold one mapping with
+/// hundreds of thousands of keys.
+fn merged(entries: &[(Node, Node)]) -> Result<Vec<(&Node, &Node)>, (usize, String)> {
     let is_merge = |k: &Node| matches!(k, Node::Scalar { value, plain: true, .. } if value == "<<");
-    let mut out: Vec<(&Node, &Node)> = Vec::new();
-    let key_text = |k: &Node| match k {
-        Node::Scalar { value, .. } => value.clone(),
-        _ => String::new(),
-    };
+    let mut out = Entries::with_capacity(entries.len());
     for (k, v) in entries {
-        if is_merge(k) {
-            let sources: Vec<&Node> = match v {
-                Node::Seq(items) => items.iter().collect(),
-                other => vec![other],
+        if !is_merge(k) {
+            out.set(k, v);
+            continue;
+        }
+        let sources: Vec<&Node> = match v {
+            Node::Seq(items) => items.iter().rev().collect(),
+            other => vec![other],
+        };
+        for src in sources {
+            let Node::Map(inner) = src else {
+                return Err((
+                    node_line(k),
+                    "map merge requires map or sequence of maps as the value".into(),
+                ));
             };
-            for src in sources {
-                if let Node::Map(inner) = src {
-                    for (ik, iv) in merged(inner) {
-                        let explicit = entries
-                            .iter()
-                            .any(|(ek, _)| !is_merge(ek) && key_text(ek) == key_text(ik));
-                        if !explicit && !out.iter().any(|(ok, _)| key_text(ok) == key_text(ik)) {
-                            out.push((ik, iv));
-                        }
-                    }
-                }
+            for (ik, iv) in merged(inner)? {
+                out.set(ik, iv);
             }
-        } else {
-            out.retain(|(ok, _)| key_text(ok) != key_text(k));
-            out.push((k, v));
         }
     }
-    out
+    Ok(out.into_vec())
+}
+
+/// A mapping's entries in insertion order where setting a key again replaces the earlier one.
+struct Entries<'a> {
+    /// Insertion order; a replaced entry leaves a hole so positions stay valid.
+    slots: Vec<Option<(&'a Node, &'a Node)>>,
+    position: HashMap<&'a str, usize>,
+}
+
+impl<'a> Entries<'a> {
+    fn with_capacity(n: usize) -> Self {
+        Entries {
+            slots: Vec::with_capacity(n),
+            position: HashMap::with_capacity(n),
+        }
+    }
+
+    fn set(&mut self, k: &'a Node, v: &'a Node) {
+        let text = match k {
+            Node::Scalar { value, .. } => value.as_str(),
+            _ => "",
+        };
+        if let Some(earlier) = self.position.insert(text, self.slots.len()) {
+            self.slots[earlier] = None;
+        }
+        self.slots.push(Some((k, v)));
+    }
+
+    fn into_vec(self) -> Vec<(&'a Node, &'a Node)> {
+        self.slots.into_iter().flatten().collect()
+    }
 }
 
 /// Parse `text` and flatten it into `out` (later files override earlier keys).
@@ -385,6 +416,48 @@ mod tests {
         assert_eq!(m["/child/x"], "1");
         assert_eq!(m["/child/y"], "3");
         assert_eq!(m["/a/b"], "c");
+    }
+
+    #[test]
+    fn merges_and_repeated_keys_apply_in_document_order_as_confd() {
+        // The real confd (yaml.v2) on this document writes /a/z=3, /c/p=1, /c/q=2, /c/r=4,
+        // /d/e=5: a merge overwrites an explicit key written before it, a repeated key replaces
+        // the whole earlier value.
+        let m = flat(
+            "a:\n  x: 1\n  y: 2\na:\n  z: 3\nb: &m\n  p: 1\n  q: 2\nc:\n  q: 9\n  <<: *m\n  r: 4\nd: 1\nd:\n  e: 5\n",
+        );
+        let c: Vec<_> = m.iter().filter(|(k, _)| !k.starts_with("/b/")).collect();
+        let want = [
+            ("/a/z", "3"),
+            ("/c/p", "1"),
+            ("/c/q", "2"),
+            ("/c/r", "4"),
+            ("/d/e", "5"),
+        ];
+        assert_eq!(c.len(), want.len(), "{m:?}");
+        for ((k, v), (wk, wv)) in c.into_iter().zip(want) {
+            assert_eq!((k.as_str(), v.as_str()), (wk, wv));
+        }
+        // In a merge list the first source wins (the real confd writes /z/k=1 here).
+        let m = flat("p1: &p1 {k: 1}\np2: &p2 {k: 2}\nz:\n  <<: [*p1, *p2]\n");
+        assert_eq!(m["/z/k"], "1");
+    }
+
+    #[test]
+    fn a_merge_of_a_scalar_is_an_error_naming_the_line() {
+        let mut m = BTreeMap::new();
+        let (line, msg) = flatten_into("a: 1\nb:\n  <<: 5\n", &mut m).unwrap_err();
+        assert_eq!(line, 3);
+        assert!(msg.contains("map merge requires map"), "{msg}");
+    }
+
+    #[test]
+    fn a_large_mapping_flattens_in_linear_time() {
+        // 200,000 keys in one mapping: quadratic duplicate handling would take minutes.
+        let text: String = (0..200_000).map(|i| format!("key{i}: v{i}\n")).collect();
+        let m = flat(&text);
+        assert_eq!(m.len(), 200_000);
+        assert_eq!(m["/key199999"], "v199999");
     }
 
     #[test]

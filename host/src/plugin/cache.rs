@@ -1,27 +1,41 @@
-//! Compiled plugin code, cached on disk so a onetime run does not recompile the renderer.
+//! Compiled plugin code, cached on disk so a run does not recompile a plugin-directory plugin.
+//! (Built-in plugins need no cache: they are compiled when wconfd is built.)
 //!
 //! Entries are keyed by the sha256 of the `.wasm` and by wasmtime's compatibility hash of the
 //! engine configuration (a `.cwasm` made under another configuration is refused at load).
 //! Loading a `.cwasm` runs native code, so entries are only trusted when this user owns them
 //! and nobody else can write them; anything else is recompiled.
+//!
+//! A cache directory that cannot be used (read-only, not creatable, not a directory) is not an
+//! error: it is said once at debug level and compiled code is then kept in memory only.
 
+use crate::debug;
 use std::hash::{Hash, Hasher};
+use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use wasmtime::component::Component;
 use wasmtime::Engine;
 
-/// The default cache directory: `$XDG_CACHE_HOME/wconfd`, else `$HOME/.cache/wconfd`.
+/// Where compiled code is cached when no `-plugin-cache-dir` is given, first match wins:
+/// systemd's `$CACHE_DIRECTORY` (a unit with `CacheDirectory=wconfd`), `$XDG_CACHE_HOME/wconfd`,
+/// `/var/cache/wconfd` for root, `$HOME/.cache/wconfd` when `$HOME` is a real directory
+/// (services often run with `HOME=/` or `/nonexistent`), else no cache.
 pub fn default_dir() -> Option<PathBuf> {
-    std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(".cache"))
-        })
-        .map(|d| d.join("wconfd"))
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dirs) = std::env::var("CACHE_DIRECTORY").ok().filter(|v| !v.is_empty()) {
+        // systemd joins several CacheDirectory= entries with ':'; the first is ours.
+        return dirs.split(':').next().map(PathBuf::from);
+    }
+    if let Some(xdg) = var("XDG_CACHE_HOME") {
+        return Some(xdg.join("wconfd"));
+    }
+    if nix::unistd::geteuid().is_root() {
+        return Some(PathBuf::from("/var/cache/wconfd"));
+    }
+    var("HOME")
+        .filter(|h| h != Path::new("/") && h.is_dir())
+        .map(|h| h.join(".cache").join("wconfd"))
 }
 
 fn engine_key(engine: &Engine) -> String {
@@ -40,36 +54,62 @@ fn trusted(path: &Path) -> bool {
 /// How a component was obtained (for logs and tests).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
+    /// Compiled when wconfd was built (a built-in plugin).
+    Precompiled,
     /// Loaded from the disk cache.
     Cache,
     /// Compiled now (and written to the cache if it is usable).
     Compiled,
 }
 
-/// Load `wasm` as a component, through the cache in `dir` when there is one.
-pub fn load(engine: &Engine, wasm: &[u8], sha256: &str, dir: Option<&Path>) -> wasmtime::Result<(Component, Origin)> {
-    let Some(dir) = dir else {
-        return Ok((Component::new(engine, wasm)?, Origin::Compiled));
-    };
-    let path = dir.join(format!("{sha256}-{}.cwasm", engine_key(engine)));
-    if trusted(&path) {
-        // SAFETY: the file is owned by this user and writable by nobody else, and it was
-        // written by `Engine::precompile_component` for an engine with this configuration
-        // (the compatibility hash is part of its name; wasmtime checks it again on load).
-        if let Ok(c) = unsafe { Component::deserialize_file(engine, &path) } {
-            return Ok((c, Origin::Cache));
+/// The compiled-code cache for one load of the plugins.
+pub struct Cache {
+    /// `None` when there is no cache or it proved unusable.
+    dir: Option<PathBuf>,
+}
+
+impl Cache {
+    /// A cache in `dir` (`None`: compile in memory every time). Nothing is touched yet.
+    pub fn new(dir: Option<&Path>) -> Cache {
+        Cache {
+            dir: dir.map(Path::to_path_buf),
         }
     }
-    let bytes = engine.precompile_component(wasm)?;
-    if std::fs::create_dir_all(dir).is_ok() {
-        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) {
-            use std::io::Write;
-            if tmp.write_all(&bytes).is_ok() && tmp.as_file().sync_all().is_ok() {
-                let _ = tmp.persist(&path);
+
+    /// Load `wasm` as a component, through the cache when there is one.
+    pub fn load(&mut self, engine: &Engine, wasm: &[u8], sha256: &str) -> wasmtime::Result<(Component, Origin)> {
+        let Some(dir) = self.dir.clone() else {
+            return Ok((Component::new(engine, wasm)?, Origin::Compiled));
+        };
+        let path = dir.join(format!("{sha256}-{}.cwasm", engine_key(engine)));
+        if trusted(&path) {
+            // SAFETY: the file is owned by this user and writable by nobody else, and it was
+            // written by `Engine::precompile_component` for an engine with this configuration
+            // (the compatibility hash is part of its name; wasmtime checks it again on load).
+            if let Ok(c) = unsafe { Component::deserialize_file(engine, &path) } {
+                return Ok((c, Origin::Cache));
             }
         }
+        let bytes = engine.precompile_component(wasm)?;
+        if let Err(e) = store(&dir, &path, &bytes) {
+            debug!(
+                "Plugin cache directory {} cannot be used ({e}); compiled plugin code is kept in memory only",
+                dir.display()
+            );
+            self.dir = None;
+        }
+        // SAFETY: `bytes` was produced just now by `precompile_component` on this engine.
+        let component = unsafe { Component::deserialize(engine, &bytes)? };
+        Ok((component, Origin::Compiled))
     }
-    // SAFETY: `bytes` was produced just now by `precompile_component` on this engine.
-    let component = unsafe { Component::deserialize(engine, &bytes)? };
-    Ok((component, Origin::Compiled))
+}
+
+/// Write one entry atomically (a temporary file renamed into place).
+fn store(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

@@ -35,6 +35,8 @@ pub struct Manifest {
     pub wasm_path: PathBuf,
     /// Its code, already checked against `sha256`.
     pub wasm: Vec<u8>,
+    /// The code's sha256 (hex), as the manifest states it.
+    pub sha256: String,
 }
 
 /// Why a plugin was refused.
@@ -162,5 +164,6 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
         kind,
         wasm_path,
         wasm,
+        sha256: actual,
     })
 }

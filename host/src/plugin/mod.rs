@@ -7,6 +7,7 @@
 
 pub mod bindings;
 pub mod cache;
+mod engine_config;
 mod host_imports;
 pub mod limits;
 pub mod manifest;
@@ -16,15 +17,20 @@ pub use bindings::wconfd::plugin::types::Kv;
 pub use limits::{Grants, Limits};
 pub use renderer::{RenderError, WasmRenderer};
 
+use cache::Cache;
 use host_imports::PluginState;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
-use wasmtime::component::{HasSelf, Linker};
-use wasmtime::{Config, Engine};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::Engine;
 
 /// The default renderer, built from `plugins/gotemplate-component` by `build.rs`.
 pub static BUILTIN_GOTEMPLATE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.wasm"));
+
+/// The same renderer compiled to native code by `build.rs` with this host's engine
+/// configuration, so that no run has to compile it.
+static BUILTIN_GOTEMPLATE_NATIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.cwasm"));
 
 /// Name of the default renderer.
 pub const DEFAULT_RENDERER: &str = "gotemplate";
@@ -36,12 +42,7 @@ pub fn engine() -> wasmtime::Result<Engine> {
     if let Some(e) = ENGINE.get() {
         return Ok(e.clone());
     }
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    config.epoch_interruption(true);
-    // No component-model async here: it costs ~2x per host call (wasmtime-notes.md).
-    config.concurrency_support(false);
-    let engine = Engine::new(&config)?;
+    let engine = Engine::new(&engine_config::config(None)?)?;
     let engine = ENGINE.get_or_init(|| engine).clone();
     let ticker = engine.clone();
     std::thread::Builder::new()
@@ -86,32 +87,45 @@ pub struct LoadOptions<'a> {
     pub limits: Limits,
 }
 
-fn renderer_from_wasm(
+/// The built-in renderer's component: the artifact compiled at build time, or, if wasmtime
+/// refuses it (it checks the configuration, version and CPU features it was made for),
+/// compiled from the embedded `.wasm` like any plugin.
+fn builtin_component(engine: &Engine, cache: &mut Cache) -> Result<(Component, cache::Origin), String> {
+    // SAFETY: the artifact is part of this executable, written by build.rs with
+    // `Engine::precompile_component` under `engine_config::config`, the configuration `engine`
+    // was made from; wasmtime validates its header before using it.
+    match unsafe { Component::deserialize(engine, BUILTIN_GOTEMPLATE_NATIVE) } {
+        Ok(c) => Ok((c, cache::Origin::Precompiled)),
+        Err(e) => {
+            crate::debug!("The precompiled built-in renderer does not fit this engine ({e:#}); compiling it");
+            cache
+                .load(engine, BUILTIN_GOTEMPLATE, &manifest::sha256_hex(BUILTIN_GOTEMPLATE))
+                .map_err(|e| format!("{e:#}"))
+        }
+    }
+}
+
+fn renderer_from_component(
     engine: &Engine,
     name: &str,
-    wasm: &[u8],
+    component: &Component,
     opts: &LoadOptions<'_>,
-) -> Result<(WasmRenderer, cache::Origin), String> {
-    let sha = manifest::sha256_hex(wasm);
-    let (component, origin) = cache::load(engine, wasm, &sha, opts.cache_dir).map_err(|e| format!("{e:#}"))?;
+) -> Result<WasmRenderer, String> {
     let mut linker: Linker<PluginState> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("{e:#}"))?;
     bindings::RendererPlugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)
         .map_err(|e| format!("{e:#}"))?;
     // Linking checks the plugin's imports against what the host provides: a plugin that
     // imports anything else (sockets beyond WASI's denied defaults, other worlds) is refused.
-    let pre = linker.instantiate_pre(&component).map_err(|e| format!("{e:#}"))?;
+    let pre = linker.instantiate_pre(component).map_err(|e| format!("{e:#}"))?;
     let pre =
         bindings::RendererPluginPre::new(pre).map_err(|e| format!("does not export the renderer interface: {e:#}"))?;
-    Ok((
-        WasmRenderer::new(
-            name.to_string(),
-            engine.clone(),
-            pre,
-            Grants::confd_compatible(),
-            opts.limits.clone(),
-        ),
-        origin,
+    Ok(WasmRenderer::new(
+        name.to_string(),
+        engine.clone(),
+        pre,
+        Grants::confd_compatible(),
+        opts.limits.clone(),
     ))
 }
 
@@ -128,7 +142,10 @@ impl Plugins {
                 return plugins;
             }
         };
-        match renderer_from_wasm(&engine, DEFAULT_RENDERER, BUILTIN_GOTEMPLATE, opts) {
+        let mut cache = Cache::new(opts.cache_dir);
+        let builtin = builtin_component(&engine, &mut cache)
+            .and_then(|(c, origin)| Ok((renderer_from_component(&engine, DEFAULT_RENDERER, &c, opts)?, origin)));
+        match builtin {
             Ok((r, origin)) => {
                 plugins.loaded.push(PluginInfo {
                     name: DEFAULT_RENDERER.into(),
@@ -175,7 +192,11 @@ impl Plugins {
                 }
             };
             match m.kind {
-                manifest::Kind::Renderer => match renderer_from_wasm(&engine, &m.name, &m.wasm, opts) {
+                manifest::Kind::Renderer => match cache
+                    .load(&engine, &m.wasm, &m.sha256)
+                    .map_err(|e| format!("{e:#}"))
+                    .and_then(|(c, origin)| Ok((renderer_from_component(&engine, &m.name, &c, opts)?, origin)))
+                {
                     Ok((r, origin)) => {
                         plugins.loaded.push(PluginInfo {
                             name: m.name.clone(),

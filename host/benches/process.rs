@@ -1,0 +1,326 @@
+//! Whole-process speed (`scripts/bench.sh process`): what a user sees when they run wconfd.
+//!
+//! Part 1 runs `wconfd -onetime -backend file` on one JSON data file per workload, against the
+//! Go oracle (`../shared/oracle`, Go's text/template with confd's functions, its own process)
+//! rendering the same template from the same keys, at a base size and at 10x, and checks that
+//! both wrote the same bytes. Part 2 runs confd's integration confdir cold (no usable
+//! compiled-code cache) and warm, next to the real confd when one is available (`$WCONFD_CONFD`
+//! or `confd` on PATH; its source is not part of this project).
+//!
+//! Times are medians of whole processes (spawn to exit) and memory is the peak resident set
+//! (`wait4`'s `ru_maxrss`), both measured in this run. wconfd runs at its default log level
+//! (info).
+
+mod common;
+
+use common::{nested_json, nginx, oracle, oracle_case, printf_keys, repo, twemproxy, Workload};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One finished process: wall time and peak resident memory.
+struct Sample {
+    wall: Duration,
+    peak_kib: u64,
+}
+
+/// Run `cmd` to completion, discarding its output, and measure it. Panics if it fails: a
+/// benchmark of a failing run measures nothing.
+fn run(cmd: &mut Command) -> Sample {
+    let start = Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let pid = child.id() as nix::libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: nix::libc::rusage = unsafe { std::mem::zeroed() };
+    // Read stderr before waiting so a chatty child cannot block on a full pipe.
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut stderr);
+    }
+    // SAFETY: `pid` is our child, not yet reaped; `status` and `usage` are valid for writes.
+    let rc = unsafe { nix::libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    assert_eq!(rc, pid, "wait4 failed");
+    assert!(
+        nix::libc::WIFEXITED(status) && nix::libc::WEXITSTATUS(status) == 0,
+        "{cmd:?} failed:\n{stderr}"
+    );
+    Sample {
+        wall,
+        peak_kib: usage.ru_maxrss as u64,
+    }
+}
+
+/// Median wall time and largest peak memory over `n` runs (after one unmeasured warm-up run
+/// when `warm_up`, so the page cache holds the inputs for everyone alike).
+fn measure(n: usize, warm_up: bool, mut cmd: impl FnMut() -> Command) -> (Duration, u64) {
+    if warm_up {
+        run(&mut cmd());
+    }
+    let mut samples: Vec<Sample> = (0..n).map(|_| run(&mut cmd())).collect();
+    samples.sort_by_key(|s| s.wall);
+    let peak = samples.iter().map(|s| s.peak_kib).max().unwrap_or(0);
+    (samples[samples.len() / 2].wall, peak)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn wconfd() -> &'static str {
+    env!("CARGO_BIN_EXE_wconfd")
+}
+
+/// A confdir rendering `w`'s template into `dir/out`, the data as `dir/data.json` and the
+/// oracle's case as `dir/case.json`.
+fn prepare(dir: &Path, w: &Workload) {
+    std::fs::create_dir_all(dir.join("confdir/conf.d")).unwrap();
+    std::fs::create_dir_all(dir.join("confdir/templates")).unwrap();
+    std::fs::write(dir.join("confdir/templates/bench.tmpl"), &w.template).unwrap();
+    std::fs::write(
+        dir.join("confdir/conf.d/bench.toml"),
+        format!(
+            "[template]\nsrc = \"bench.tmpl\"\ndest = \"{}\"\nkeys = [\"/\"]\n",
+            dir.join("out").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("data.json"), nested_json(&w.kv)).unwrap();
+    std::fs::write(dir.join("case.json"), oracle_case(w)).unwrap();
+}
+
+fn wconfd_onetime(dir: &Path, cache: &Path) -> Command {
+    let mut c = Command::new(wconfd());
+    c.args(["-onetime", "-backend", "file", "-config-file", "/dev/null"])
+        .arg("-file")
+        .arg(dir.join("data.json"))
+        .arg("-confdir")
+        .arg(dir.join("confdir"))
+        .arg("-plugin-cache-dir")
+        .arg(cache);
+    c
+}
+
+fn go_render(dir: &Path, out: &Path) -> Command {
+    let mut c = Command::new(oracle());
+    c.arg("-template")
+        .arg(dir.join("confdir/templates/bench.tmpl"))
+        .arg(dir.join("case.json"))
+        .stdout(std::fs::File::create(out).unwrap());
+    c
+}
+
+/// Runs per measurement: fewer when one run is long (Go's memkv is quadratic on the nginx
+/// template: 10x the services is ~100x the time).
+fn runs_for(single: Duration) -> usize {
+    if single > Duration::from_secs(10) {
+        1
+    } else if single > Duration::from_secs(1) {
+        3
+    } else {
+        7
+    }
+}
+
+struct Row {
+    name: String,
+    keys: usize,
+    wconfd: Duration,
+    wconfd_kib: u64,
+    go: Duration,
+    go_kib: u64,
+}
+
+fn workload_row(w: &Workload, scratch: &Path) -> Row {
+    let dir = scratch.join(format!("w{}", w.kv.len()));
+    let _ = std::fs::remove_dir_all(&dir);
+    prepare(&dir, w);
+    let cache = scratch.join("cache");
+    let go_out = dir.join("go.out");
+    // One run each to check the bytes and size the measurement.
+    let first_go = run(&mut go_render(&dir, &go_out));
+    run(&mut wconfd_onetime(&dir, &cache));
+    let ours = std::fs::read(dir.join("out")).unwrap();
+    let theirs = std::fs::read(&go_out).unwrap();
+    assert!(
+        ours == theirs,
+        "{}: wconfd and Go wrote different bytes ({} vs {})",
+        w.name,
+        ours.len(),
+        theirs.len()
+    );
+    // Each wconfd run rewrites nothing once in sync; remove the output so every run writes it.
+    let (ours_wall, ours_kib) = measure(7, false, || {
+        let _ = std::fs::remove_file(dir.join("out"));
+        wconfd_onetime(&dir, &cache)
+    });
+    let (go_wall, go_kib) = measure(runs_for(first_go.wall), false, || go_render(&dir, &go_out));
+    Row {
+        name: w.name.to_string(),
+        keys: w.kv.len(),
+        wconfd: ours_wall,
+        wconfd_kib: ours_kib,
+        go: go_wall,
+        go_kib,
+    }
+}
+
+fn part1(scratch: &Path) {
+    println!("## wconfd -onetime -backend file (one JSON file) against Go's text/template (oracle process)\n");
+    println!("| workload | keys | wconfd ms | wconfd peak MiB | Go ms | Go peak MiB | wconfd / Go | wconfd time at 10x / at 1x |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let pairs: [(Workload, Workload); 3] = [
+        (nginx(2_000), nginx(20_000)),
+        (printf_keys(20_000), printf_keys(200_000)),
+        (twemproxy(500), twemproxy(5_000)),
+    ];
+    for (base, big) in &pairs {
+        let small = workload_row(base, scratch);
+        let large = workload_row(big, scratch);
+        let growth = large.wconfd.as_secs_f64() / small.wconfd.as_secs_f64();
+        for (r, g) in [(small, String::new()), (large, format!("{growth:.1}x"))] {
+            println!(
+                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2}x | {} |",
+                r.name,
+                r.keys,
+                ms(r.wconfd),
+                r.wconfd_kib as f64 / 1024.0,
+                ms(r.go),
+                r.go_kib as f64 / 1024.0,
+                r.wconfd.as_secs_f64() / r.go.as_secs_f64(),
+                g
+            );
+        }
+    }
+}
+
+/// The real confd for part 2: `$WCONFD_CONFD`, else `confd` on PATH.
+fn confd() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("WCONFD_CONFD") {
+        return Some(PathBuf::from(p));
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("confd"))
+            .find(|p| p.is_file())
+    })
+}
+
+/// confd's integration confdir in `dir`, writing into `dir/out`.
+fn integration(dir: &Path) -> PathBuf {
+    let fixture = repo().join("tests/fixtures/confd-integration");
+    let confdir = dir.join("confdir");
+    for sub in ["conf.d", "templates"] {
+        std::fs::create_dir_all(confdir.join(sub)).unwrap();
+        for e in std::fs::read_dir(fixture.join("confdir").join(sub)).unwrap() {
+            let e = e.unwrap();
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            let text = text.replace("/tmp/confd-", &format!("{}/confd-", dir.join("out").display()));
+            std::fs::write(confdir.join(sub).join(e.file_name()), text).unwrap();
+        }
+    }
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+    fixture.join("data")
+}
+
+fn integration_run(program: &Path, dir: &Path, data: &Path, extra: &[&std::ffi::OsStr]) -> Command {
+    let mut c = Command::new(program);
+    c.args(["-onetime", "-backend", "file", "-confdir"])
+        .arg(dir.join("confdir"))
+        .arg("-file")
+        .arg(format!("{}/", data.join("dir1").display()))
+        .arg("-file")
+        .arg(format!("{}/", data.join("dir2").display()))
+        .args(extra)
+        .env("HOSTNAME", "localhost");
+    c
+}
+
+fn part2(scratch: &Path) {
+    let dir = scratch.join("integration");
+    let _ = std::fs::remove_dir_all(&dir);
+    let data = integration(&dir);
+    let runs = 21;
+    let fresh = || {
+        let _ = std::fs::remove_dir_all(dir.join("out"));
+        std::fs::create_dir_all(dir.join("out")).unwrap();
+    };
+    println!("\n## confd's integration confdir, -onetime with the file backend ({runs} runs each, destinations removed before each run)\n");
+    println!("| run | median wall ms | peak MiB |");
+    println!("|---|---|---|");
+    let config = std::ffi::OsStr::new("-config-file");
+    let devnull = std::ffi::OsStr::new("/dev/null");
+    // Cold: a cache directory that cannot be created, so nothing can be cached or loaded.
+    std::fs::write(dir.join("not-a-dir"), "").unwrap();
+    let unusable = dir.join("not-a-dir/cache");
+    let cache_flag = std::ffi::OsStr::new("-plugin-cache-dir");
+    let (cold, cold_kib) = measure(runs, true, || {
+        fresh();
+        integration_run(
+            Path::new(wconfd()),
+            &dir,
+            &data,
+            &[config, devnull, cache_flag, unusable.as_os_str()],
+        )
+    });
+    println!(
+        "| wconfd cold (no usable compiled-code cache) | {:.1} | {:.1} |",
+        ms(cold),
+        cold_kib as f64 / 1024.0
+    );
+    let warm_cache = dir.join("cache");
+    let (warm, warm_kib) = measure(runs, true, || {
+        fresh();
+        integration_run(
+            Path::new(wconfd()),
+            &dir,
+            &data,
+            &[config, devnull, cache_flag, warm_cache.as_os_str()],
+        )
+    });
+    println!(
+        "| wconfd warm (cache populated) | {:.1} | {:.1} |",
+        ms(warm),
+        warm_kib as f64 / 1024.0
+    );
+    match confd() {
+        Some(confd) => {
+            let (c, c_kib) = measure(runs, true, || {
+                fresh();
+                integration_run(&confd, &dir, &data, &[])
+            });
+            println!(
+                "| confd ({}) | {:.1} | {:.1} |",
+                confd.display(),
+                ms(c),
+                c_kib as f64 / 1024.0
+            );
+            println!(
+                "\nwconfd cold / confd: {:.2}x time, {:.2}x memory",
+                cold.as_secs_f64() / c.as_secs_f64(),
+                cold_kib as f64 / c_kib as f64
+            );
+        }
+        None => println!("| confd (not found: set WCONFD_CONFD; not measured in this run) | - | - |"),
+    }
+}
+
+fn main() {
+    let scratch = repo().join("target/bench-process");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    match only.as_deref() {
+        Some("cold") => part2(&scratch),
+        Some("data") => part1(&scratch),
+        _ => {
+            part1(&scratch);
+            part2(&scratch);
+        }
+    }
+}
