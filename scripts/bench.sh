@@ -18,6 +18,11 @@ if ! command -v go >/dev/null; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq golang-go
 fi
 if [ "${1:-}" = "process" ]; then
+  # GNU time measures each process's peak memory (see host/benches/process.rs).
+  if [ ! -x /usr/bin/time ]; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time
+  fi
   exec cargo bench --locked -p wconfd --bench process -- "${@:2}"
 fi
 cargo bench --locked -p wconfd --bench render

@@ -234,23 +234,21 @@ fn join(base: &str, elem: &str) -> String {
     crate::resource::clean_path(&format!("{base}/{elem}"))
 }
 
+/// Store a resolved scalar as confd prints it (nulls and u64-only integers are dropped).
+fn insert_scalar(key: &str, scalar: Scalar, out: &mut BTreeMap<String, String>) {
+    let text = match scalar {
+        Scalar::Null | Scalar::BigUint => return,
+        Scalar::Str(s) => s,
+        Scalar::Bool(b) => b.to_string(),
+        Scalar::Int(i) => i.to_string(),
+        Scalar::Float(f) => format_float(f),
+    };
+    out.insert(key.to_string(), text);
+}
+
 fn flatten(node: &Node, key: &str, out: &mut BTreeMap<String, String>) -> Result<(), (usize, String)> {
     match node {
-        Node::Scalar { value, plain, tag, .. } => match resolve(value, *plain, tag.as_deref()) {
-            Scalar::Null | Scalar::BigUint => {}
-            Scalar::Str(s) => {
-                out.insert(key.to_string(), s);
-            }
-            Scalar::Bool(b) => {
-                out.insert(key.to_string(), b.to_string());
-            }
-            Scalar::Int(i) => {
-                out.insert(key.to_string(), i.to_string());
-            }
-            Scalar::Float(f) => {
-                out.insert(key.to_string(), format_float(f));
-            }
-        },
+        Node::Scalar { value, plain, tag, .. } => insert_scalar(key, resolve(value, *plain, tag.as_deref()), out),
         Node::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
                 flatten(item, &join(key, &i.to_string()), out)?;
@@ -343,8 +341,55 @@ impl<'a> Entries<'a> {
     }
 }
 
+/// Flatten a JSON document exactly as the YAML path would read the same text: JSON strings
+/// are quoted scalars (taken as they are), numbers are plain scalars (resolved by their text),
+/// and JSON has no merge keys, tags or non-string keys. `Err` when a number's text cannot be
+/// recovered (serde_json reads `-0` and `-0.0` alike, YAML does not): the caller then takes
+/// the YAML path.
+fn flatten_json(value: &serde_json::Value, key: &str, out: &mut BTreeMap<String, String>) -> Result<(), ()> {
+    use serde_json::Value;
+    match value {
+        Value::Null => {}
+        Value::Bool(b) => insert_scalar(key, Scalar::Bool(*b), out),
+        Value::String(s) => insert_scalar(key, Scalar::Str(s.clone()), out),
+        Value::Number(n) => {
+            if n.as_f64().is_some_and(|f| f == 0.0 && f.is_sign_negative()) {
+                return Err(());
+            }
+            insert_scalar(key, resolve(&n.to_string(), true, None), out)
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                flatten_json(item, &join(key, &i.to_string()), out)?;
+            }
+        }
+        Value::Object(members) => {
+            for (k, v) in members {
+                flatten_json(v, &join(key, k), out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Parse `text` and flatten it into `out` (later files override earlier keys).
 pub fn flatten_into(text: &str, out: &mut BTreeMap<String, String>) -> Result<(), (usize, String)> {
+    // JSON data files are common and large; serde_json reads them several times faster than a
+    // YAML scanner. Anything it does not take (YAML, numbers out of range, syntax errors) goes
+    // the YAML way, which also gives the error its line.
+    if text.trim_start().starts_with('{') {
+        if let Ok(root @ serde_json::Value::Object(_)) = serde_json::from_str::<serde_json::Value>(text) {
+            let mut flat = BTreeMap::new();
+            if flatten_json(&root, "/", &mut flat).is_ok() {
+                if out.is_empty() {
+                    *out = flat;
+                } else {
+                    out.extend(flat);
+                }
+                return Ok(());
+            }
+        }
+    }
     let mut b = Builder::default();
     let mut parser = Parser::new_from_str(text);
     parser
@@ -400,6 +445,27 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         assert_eq!(m, want);
+    }
+
+    #[test]
+    fn json_reads_as_the_yaml_path_reads_the_same_text() {
+        let docs = [
+            r#"{"svc": {"port": 8080, "hosts": ["a", "b"], "on": true, "off": false, "none": null}}"#,
+            r#"{"n": {"f": 1.0, "e": 1e3, "neg0": -0.0, "z": -0, "big": 18446744073709551615, "small": -9223372036854775808, "frac": 0.1, "exp": 1.5e-7}}"#,
+            r#"{"k": {"yes": "no", "1": "x", "a/b": {"c": "d"}, "<<": {"m": 1}, "s": "0x10", "dup": 1, "dup": 2}}"#,
+            r#"{"u": "\u00e9\n\t", "list": [[1, 2], {"x": [true]}], "empty": {}, "e2": []}"#,
+        ];
+        for doc in docs {
+            let mut fast = BTreeMap::new();
+            flatten_into(doc, &mut fast).unwrap();
+            // The same text through the YAML scanner (a leading space skips the JSON path).
+            let mut slow = BTreeMap::new();
+            let mut b = Builder::default();
+            Parser::new_from_str(doc).load(&mut b, true).unwrap();
+            flatten(&b.docs[0], "/", &mut slow).unwrap();
+            assert_eq!(fast, slow, "{doc}");
+            assert!(!fast.is_empty());
+        }
     }
 
     #[test]
