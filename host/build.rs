@@ -1,11 +1,12 @@
-//! Builds the default renderer (`plugins/gotemplate-component`) for wasm32-wasip2 and puts it
-//! in OUT_DIR, so `cargo build` at the root yields a `wconfd` with the renderer inside.
+//! Builds the built-in plugins for wasm32-wasip2 (the default renderer,
+//! `plugins/gotemplate-component`, and the rancher backend, `plugins/rancher`) and puts them in
+//! OUT_DIR, so `cargo build` at the root yields a `wconfd` with them inside.
 //!
 //! The guest is built by a nested cargo with its own target directory (`target/guest`):
 //! sharing the outer target directory deadlocks on cargo's build lock. Set
 //! `WCONFD_RENDERER_WASM=/path/to/component.wasm` to use a prebuilt component instead.
 //!
-//! The component is then compiled ahead of time to native code (`gotemplate.cwasm`) with the
+//! Each component is then compiled ahead of time to native code (`gotemplate.cwasm`) with the
 //! engine configuration the host runs (`src/plugin/engine_config.rs`, included below), so a
 //! run with no usable compiled-code cache starts without invoking Cranelift. The host checks
 //! the artifact when it loads it and compiles the `.wasm` instead if wasmtime refuses it
@@ -24,19 +25,21 @@ fn main() {
         .parent()
         .expect("host/ lives in the workspace root")
         .to_path_buf();
-    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("gotemplate.wasm");
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    // (crate, file in OUT_DIR)
+    let guests = [
+        ("wconfd-gotemplate-component", "gotemplate.wasm"),
+        ("wconfd-rancher", "rancher.wasm"),
+    ];
 
     println!("cargo:rerun-if-env-changed=WCONFD_RENDERER_WASM");
-    if let Ok(prebuilt) = env::var("WCONFD_RENDERER_WASM") {
-        println!("cargo:rerun-if-changed={prebuilt}");
-        std::fs::copy(&prebuilt, &out).unwrap_or_else(|e| panic!("WCONFD_RENDERER_WASM={prebuilt}: {e}"));
-        precompile(&out);
-        return;
-    }
+    let prebuilt = env::var("WCONFD_RENDERER_WASM").ok();
     for p in [
         "plugins/gotemplate/src",
         "plugins/gotemplate/Cargo.toml",
         "plugins/gotemplate-component",
+        "plugins/sdk",
+        "plugins/rancher",
         "wit",
         "Cargo.lock",
         ".cargo/config.toml",
@@ -51,17 +54,14 @@ fn main() {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&root)
-        .args([
-            "build",
-            "--profile",
-            "guest",
-            "--target",
-            "wasm32-wasip2",
-            "-p",
-            "wconfd-gotemplate-component",
-            "--target-dir",
-        ])
-        .arg(&guest_target);
+        .args(["build", "--profile", "guest", "--target", "wasm32-wasip2"]);
+    for (krate, _) in &guests {
+        if prebuilt.is_some() && *krate == "wconfd-gotemplate-component" {
+            continue;
+        }
+        cmd.args(["-p", krate]);
+    }
+    cmd.arg("--target-dir").arg(&guest_target);
     // The outer build's settings are for the host, not the guest.
     for var in [
         "CARGO_TARGET_DIR",
@@ -79,13 +79,24 @@ fn main() {
         .unwrap_or_else(|e| panic!("cannot run cargo to build the renderer guest: {e}"));
     if !status.success() {
         panic!(
-            "building the renderer guest (plugins/gotemplate-component, wasm32-wasip2) failed; \
+            "building the built-in plugins (plugins/*, wasm32-wasip2) failed; \
              is the target installed? `rustup target add wasm32-wasip2`"
         );
     }
-    let built = guest_target.join("wasm32-wasip2/guest/wconfd_gotemplate_component.wasm");
-    copy(&built, &out);
-    precompile(&out);
+    for (krate, file) in guests {
+        let out = out_dir.join(file);
+        match (&prebuilt, krate) {
+            (Some(p), "wconfd-gotemplate-component") => {
+                println!("cargo:rerun-if-changed={p}");
+                copy(Path::new(p), &out);
+            }
+            _ => {
+                let built = guest_target.join(format!("wasm32-wasip2/guest/{}.wasm", krate.replace('-', "_")));
+                copy(&built, &out);
+            }
+        }
+        precompile(&out);
+    }
 }
 
 /// Compile `wasm` to `<same name>.cwasm` for the target being built.

@@ -26,3 +26,7 @@ mod daemon;
 mod etcd;
 // The redis backend and its keyspace-notification watch, against a real redis-server.
 mod redis;
+// A Rancher metadata service on loopback (emulated: none can be installed here).
+mod rancher_metadata;
+// The rancher backend plugin against it.
+mod rancher;

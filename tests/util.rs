@@ -44,6 +44,11 @@ impl Dir {
         std::fs::read_to_string(self.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
 
+    /// The file's text, or "" if it does not exist (yet).
+    pub fn read_or_empty(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.join(rel)).unwrap_or_default()
+    }
+
     pub fn exists(&self, rel: &str) -> bool {
         self.join(rel).exists()
     }

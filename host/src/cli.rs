@@ -2,7 +2,7 @@
 //! helper commands for plugin authors.
 
 use crate::config::{self, flags};
-use crate::plugin::{manifest, BUILTIN_GOTEMPLATE, DEFAULT_RENDERER};
+use crate::plugin::{manifest, BUILTINS};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -10,7 +10,8 @@ const PLUGIN_USAGE: &str = "Usage:
   wconfd plugin manifest FILE.wasm [-name NAME] [-kind renderer|backend|helpers]
       print a manifest for FILE.wasm (put it beside the .wasm as NAME.toml)
   wconfd plugin builtin DIR
-      write the built-in Go-template renderer and its manifest into DIR
+      write the built-in plugins (the gotemplate renderer, the rancher backend) and their
+      manifests into DIR
 ";
 
 /// `wconfd plugin ...`.
@@ -19,12 +20,14 @@ pub fn plugin_command(args: &[String]) -> ExitCode {
         Some("manifest") if args.len() >= 2 => {
             let path = Path::new(&args[1]);
             let mut name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
-            let mut kind = "renderer".to_string();
+            let mut kind = manifest::Kind::Renderer;
             let mut rest = args[2..].iter();
             while let Some(a) = rest.next() {
                 match (a.trim_start_matches('-'), rest.next()) {
                     ("name", Some(v)) => name = v.clone(),
-                    ("kind", Some(v)) => kind = v.clone(),
+                    ("kind", Some(v)) if manifest::parse_kind(v).is_some() => {
+                        kind = manifest::parse_kind(v).expect("checked");
+                    }
                     _ => {
                         eprint!("{PLUGIN_USAGE}");
                         return ExitCode::from(2);
@@ -34,7 +37,7 @@ pub fn plugin_command(args: &[String]) -> ExitCode {
             match std::fs::read(path) {
                 Ok(wasm) => {
                     let file = path.file_name().unwrap_or_default().to_string_lossy();
-                    print!("{}", manifest::render_manifest(&name, &kind, &file, &wasm));
+                    print!("{}", manifest::render_manifest(&name, kind, &file, &wasm));
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -45,15 +48,17 @@ pub fn plugin_command(args: &[String]) -> ExitCode {
         }
         Some("builtin") if args.len() == 2 => {
             let dir = Path::new(&args[1]);
-            let wasm_file = format!("{DEFAULT_RENDERER}.wasm");
-            let result = std::fs::create_dir_all(dir)
-                .and_then(|_| std::fs::write(dir.join(&wasm_file), BUILTIN_GOTEMPLATE))
-                .and_then(|_| {
-                    std::fs::write(
-                        dir.join(format!("{DEFAULT_RENDERER}.toml")),
-                        manifest::render_manifest(DEFAULT_RENDERER, "renderer", &wasm_file, BUILTIN_GOTEMPLATE),
-                    )
-                });
+            let result = std::fs::create_dir_all(dir).and_then(|_| {
+                BUILTINS.iter().try_for_each(|b| {
+                    let wasm_file = format!("{}.wasm", b.name);
+                    let mut toml = manifest::render_manifest(b.name, b.kind, &wasm_file, b.wasm);
+                    if !b.nodes.is_empty() {
+                        toml.push_str(&format!("nodes = {:?}\n", b.nodes));
+                    }
+                    std::fs::write(dir.join(&wasm_file), b.wasm)?;
+                    std::fs::write(dir.join(format!("{}.toml", b.name)), toml)
+                })
+            });
             match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

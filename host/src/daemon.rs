@@ -50,12 +50,10 @@ fn sync_options(c: &Config) -> SyncOptions {
     }
 }
 
-/// Connect the backend and load plugins for `config`.
+/// Load plugins and connect the backend for `config` (a backend may be a plugin).
 pub async fn build(config: Config) -> Result<Generation, String> {
     info!("Backend set to {}", config.backend);
     info!("Starting confd");
-    let backend = backend::connect(&config).await.map_err(|e| e.to_string())?;
-    info!("Backend source(s) set to {}", backend.sources());
     let cache_dir = config.plugin_cache_dir.clone().or_else(plugin::cache::default_dir);
     let plugin_dir = config.plugin_dir.clone();
     let plugins = tokio::task::spawn_blocking(move || {
@@ -68,11 +66,19 @@ pub async fn build(config: Config) -> Result<Generation, String> {
     .await
     .map_err(|e| format!("loading plugins: {e}"))?;
     for p in &plugins.loaded {
-        debug!("Loaded renderer plugin {} from {} ({:?})", p.name, p.source, p.origin);
+        debug!(
+            "Loaded {} plugin {} from {} ({:?})",
+            p.kind.as_str(),
+            p.name,
+            p.source,
+            p.origin
+        );
     }
     for r in &plugins.refused {
         error!("Plugin refused: {r}");
     }
+    let backend = backend::connect(&config, &plugins).await.map_err(|e| e.to_string())?;
+    info!("Backend source(s) set to {}", backend.sources());
     Ok(Generation {
         config,
         backend: Arc::from(backend),

@@ -13,6 +13,7 @@ pub mod redis;
 mod yaml;
 
 use crate::config::Config;
+use crate::plugin::{PluginBackend, Plugins};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 
@@ -85,8 +86,9 @@ pub fn filter_keys(all: BTreeMap<String, String>, keys: &[String]) -> BTreeMap<S
         .collect()
 }
 
-/// Build the backend `config.backend` names.
-pub async fn connect(config: &Config) -> Result<Box<dyn Backend>, BackendError> {
+/// Build the backend `config.backend` names: a native one, else a backend plugin (built in or
+/// from the plugin directory).
+pub async fn connect(config: &Config, plugins: &Plugins) -> Result<Box<dyn Backend>, BackendError> {
     match config.backend.as_str() {
         "env" => Ok(Box::new(env::EnvBackend::new())),
         "file" => Ok(Box::new(file::FileBackend::new(
@@ -95,9 +97,14 @@ pub async fn connect(config: &Config) -> Result<Box<dyn Backend>, BackendError> 
         )?)),
         "etcd" | "etcdv3" => Ok(Box::new(etcd::EtcdBackend::connect(config).await?)),
         "redis" => Ok(Box::new(redis::RedisBackend::connect(config).await?)),
-        other => Err(BackendError::Unsupported(format!(
-            "backend {other:?} is not available in this build (native backends: env, file, etcd, etcdv3, redis)"
-        ))),
+        other => match plugins.backend(other) {
+            Some(Ok(plugin)) => Ok(Box::new(PluginBackend::configure(plugin, config)?)),
+            Some(Err(why)) => Err(BackendError::Unsupported(why)),
+            None => Err(BackendError::Unsupported(format!(
+                "backend {other:?} is not available (native backends: env, file, etcd, etcdv3, redis; plugins: {})",
+                plugins.backend_names().join(", ")
+            ))),
+        },
     }
 }
 

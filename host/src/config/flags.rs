@@ -46,6 +46,7 @@ pub const FLAGS: &[FlagDef] = &[
     flag!("auth-token", Str, "", "Auth bearer token to use"),
     flag!("auth-type", Str, "", "Vault auth backend type to use (only used with -backend=vault)"),
     flag!("backend", Str, "etcd", "backend to use"),
+    flag!("backend-option", List, "", "wconfd: KEY=VALUE option for a backend plugin (repeatable; confd.toml: a [backend_options] table)"),
     flag!("basic-auth", Bool, "", "Use Basic Auth to authenticate (only used with -backend=consul and -backend=etcd)"),
     flag!("client-ca-keys", Str, "", "client ca keys"),
     flag!("client-cert", Str, "", "the client cert"),

@@ -136,6 +136,8 @@ pub struct Config {
     pub plugin_dir: Option<PathBuf>,
     /// Compiled plugin code cache.
     pub plugin_cache_dir: Option<PathBuf>,
+    /// `KEY=VALUE` options for a backend plugin, in order (later ones win).
+    pub backend_options: Vec<(String, String)>,
     /// Settings that only other backends use (vault, dynamodb...), kept for plugins.
     pub extra: HashMap<&'static str, Val>,
     /// Warnings found while loading (unknown keys...), logged once logging is set up.
@@ -164,6 +166,7 @@ fn flag_for(canon: &str) -> Option<&'static str> {
         "files" => "file",
         "printversion" => "version",
         "configfile" => "config-file",
+        "backendoptions" => "backend-option",
         other => other,
     };
     FLAGS.iter().find(|f| canonical(f.name) == alias).map(|f| f.name)
@@ -225,6 +228,15 @@ pub fn parse_file(path: &Path, text: &str) -> Result<(Layer, Vec<String>), Confi
                 Val::List(list)
             }
             (Kind::List, toml::Value::String(s)) => Val::List(vec![s]),
+            // `[backend_options]`: a table of KEY = VALUE, taken as KEY=VALUE items.
+            (Kind::List, toml::Value::Table(t)) if name == "backend-option" => Val::List(
+                t.into_iter()
+                    .map(|(k, v)| match v {
+                        toml::Value::String(s) => format!("{k}={s}"),
+                        other => format!("{k}={other}"),
+                    })
+                    .collect(),
+            ),
             (Kind::List, v) => return Err(bad(&format!("expected an array of strings, found {}", v.type_str()))),
         };
         layer.push((name, val));
@@ -427,6 +439,15 @@ pub fn resolve(
         redis_enable_notifications: b("redis-enable-notifications"),
         plugin_dir: opt_path("plugin-dir"),
         plugin_cache_dir: opt_path("plugin-cache-dir"),
+        backend_options: list("backend-option")
+            .into_iter()
+            .map(|o| match o.split_once('=') {
+                Some((k, v)) => Ok((k.trim().to_string(), v.to_string())),
+                None => Err(ConfigError::Invalid(format!(
+                    "invalid backend option {o:?}: expected KEY=VALUE"
+                ))),
+            })
+            .collect::<Result<_, _>>()?,
         extra,
         warnings,
         backend,

@@ -12,8 +12,11 @@ pub struct Limits {
     /// Linear memory cap. A render of 20,000 keys uses a few MiB; 256 MiB leaves room for
     /// unusual templates and stops a runaway guest long before it hurts the host.
     pub memory_bytes: usize,
-    /// Wall-clock budget for one call (compile or render), enforced by epoch interruption.
+    /// Wall-clock budget for one call (compile, render, a backend read), enforced by epoch
+    /// interruption.
     pub call_timeout: Duration,
+    /// Budget for one backend `watch` call: a long-poll waits on the server on purpose.
+    pub watch_timeout: Duration,
     /// Parsed templates kept in one instance before it is recycled (templates change on
     /// SIGHUP and interval passes; old handles would otherwise accumulate).
     pub max_templates: usize,
@@ -24,6 +27,7 @@ impl Default for Limits {
         Limits {
             memory_bytes: 256 << 20,
             call_timeout: Duration::from_secs(10),
+            watch_timeout: Duration::from_secs(300),
             max_templates: 1024,
         }
     }

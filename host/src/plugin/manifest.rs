@@ -8,8 +8,17 @@
 //! wasm = "gotemplate.wasm"   # default: the manifest's name with .wasm
 //! sha256 = "4f9c..."
 //! ```
+//!
+//! A backend plugin (`kind = "backend"`, `wit = "wconfd:plugin@0.2.0"`) may add the nodes it
+//! talks to when the operator gives none, and default options:
+//!
+//! ```toml
+//! nodes = ["http://rancher-metadata"]
+//! [options]
+//! max_wait = "10"
+//! ```
 
-use super::bindings::WIT_VERSION;
+use super::bindings::{BACKEND_WIT, RENDERER_WIT};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -37,6 +46,30 @@ pub struct Manifest {
     pub wasm: Vec<u8>,
     /// The code's sha256 (hex), as the manifest states it.
     pub sha256: String,
+    /// Backends: where requests may go when no `-node` is given.
+    pub nodes: Vec<String>,
+    /// Backends: default `key = value` options.
+    pub options: Vec<(String, String)>,
+}
+
+impl Kind {
+    /// The WIT package version plugins of this kind are built against (`None`: not yet).
+    pub fn wit_version(self) -> Option<&'static str> {
+        match self {
+            Kind::Renderer => Some(RENDERER_WIT),
+            Kind::Backend => Some(BACKEND_WIT),
+            Kind::Helpers => None,
+        }
+    }
+
+    /// The manifest spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Renderer => "renderer",
+            Kind::Backend => "backend",
+            Kind::Helpers => "helpers",
+        }
+    }
 }
 
 /// Why a plugin was refused.
@@ -60,14 +93,18 @@ pub enum ManifestError {
         message: String,
     },
     /// Built against a WIT version this host does not implement.
-    #[error("{path}: plugin {name:?} was built for {found}, this wconfd implements {WIT_VERSION}")]
+    #[error("{path}: plugin {name:?} was built for {found}, this wconfd implements {expected} for {kind} plugins")]
     Version {
         /// The manifest.
         path: PathBuf,
         /// The plugin.
         name: String,
+        /// Its kind.
+        kind: &'static str,
         /// The version it names.
         found: String,
+        /// The version this host implements for that kind.
+        expected: &'static str,
     },
     /// The code does not match the manifest's hash.
     #[error("{path}: plugin {name:?}: sha256 of {wasm} is {actual}, the manifest says {expected}")]
@@ -91,11 +128,23 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The manifest text for `wasm` (what `wconfd plugin manifest` prints).
-pub fn render_manifest(name: &str, kind: &str, wasm_file: &str, wasm: &[u8]) -> String {
+pub fn render_manifest(name: &str, kind: Kind, wasm_file: &str, wasm: &[u8]) -> String {
+    let wit = kind.wit_version().unwrap_or("none");
     format!(
-        "name = {name:?}\nkind = {kind:?}\nwit = {WIT_VERSION:?}\nwasm = {wasm_file:?}\nsha256 = {:?}\n",
+        "name = {name:?}\nkind = {:?}\nwit = {wit:?}\nwasm = {wasm_file:?}\nsha256 = {:?}\n",
+        kind.as_str(),
         sha256_hex(wasm)
     )
+}
+
+/// The kind named `s` in a manifest or on the command line.
+pub fn parse_kind(s: &str) -> Option<Kind> {
+    match s {
+        "renderer" => Some(Kind::Renderer),
+        "backend" => Some(Kind::Backend),
+        "helpers" => Some(Kind::Helpers),
+        _ => None,
+    }
 }
 
 /// Read and verify the manifest at `path` (and the `.wasm` it names).
@@ -121,24 +170,54 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
     };
     let required = |key: &str| field(key)?.ok_or_else(|| invalid(format!("missing key '{key}'")));
     let name = required("name")?;
-    let kind = match required("kind")?.as_str() {
-        "renderer" => Kind::Renderer,
-        "backend" => Kind::Backend,
-        "helpers" => Kind::Helpers,
-        other => {
-            return Err(invalid(format!(
-                "key 'kind': unknown kind {other:?} (renderer, backend, helpers)"
-            )))
-        }
-    };
+    let kind_text = required("kind")?;
+    let kind = parse_kind(&kind_text).ok_or_else(|| {
+        invalid(format!(
+            "key 'kind': unknown kind {kind_text:?} (renderer, backend, helpers)"
+        ))
+    })?;
     let wit = required("wit")?;
-    if wit != WIT_VERSION {
+    let expected = kind.wit_version().unwrap_or("no version");
+    if wit != expected {
         return Err(ManifestError::Version {
             path: path.into(),
             name,
+            kind: kind.as_str(),
             found: wit,
+            expected,
         });
     }
+    let nodes = match table.get("nodes") {
+        None => Vec::new(),
+        Some(toml::Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map(String::from))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| invalid("key 'nodes': expected a list of strings".into()))?,
+        Some(v) => return Err(invalid(format!("key 'nodes': expected a list, found {}", v.type_str()))),
+    };
+    let options = match table.get("options") {
+        None => Vec::new(),
+        Some(toml::Value::Table(t)) => t
+            .iter()
+            .map(|(k, v)| match v {
+                toml::Value::String(s) => Ok((k.clone(), s.clone())),
+                toml::Value::Integer(_) | toml::Value::Boolean(_) | toml::Value::Float(_) => {
+                    Ok((k.clone(), v.to_string()))
+                }
+                other => Err(invalid(format!(
+                    "key 'options.{k}': expected a string, found {}",
+                    other.type_str()
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(v) => {
+            return Err(invalid(format!(
+                "key 'options': expected a table, found {}",
+                v.type_str()
+            )))
+        }
+    };
     let expected = required("sha256")?.to_ascii_lowercase();
     let wasm_file = match field("wasm")? {
         Some(w) => w,
@@ -165,5 +244,7 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
         wasm_path,
         wasm,
         sha256: actual,
+        nodes,
+        options,
     })
 }

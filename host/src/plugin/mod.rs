@@ -1,10 +1,16 @@
-//! The WebAssembly plugin host: one wasmtime engine, plugins found in a plugin directory (each
-//! a `.wasm` with a manifest) plus the built-in Go-template renderer, compiled code cached on
-//! disk, and one reusable instance per renderer.
+//! The WebAssembly plugin host: one wasmtime engine, the built-in plugins plus those found in a
+//! plugin directory (each a `.wasm` with a manifest), compiled code cached on disk, and one
+//! host module per plugin world:
+//!
+//! - [`renderer`]: `renderer-plugin` (`wconfd:plugin@0.1.0`), one reusable instance per renderer;
+//! - [`backend`]: `backend-plugin` (`wconfd:plugin@0.2.0`), a pool of instances per backend;
+//!
+//! over a shared core: [`engine_config`] and [`engine`], [`cache`], [`manifest`], [`limits`].
 //!
 //! Invariant: a plugin failure (bad manifest, trap, timeout, memory cap) is an error for the
 //! resources that use that plugin, never for the host or other resources.
 
+pub mod backend;
 pub mod bindings;
 pub mod cache;
 mod engine_config;
@@ -13,24 +19,53 @@ pub mod limits;
 pub mod manifest;
 mod renderer;
 
+pub use backend::{BackendPlugin, PluginBackend};
 pub use bindings::wconfd::plugin::types::Kv;
 pub use limits::{Grants, Limits};
 pub use renderer::{RenderError, WasmRenderer};
 
 use cache::Cache;
 use host_imports::PluginState;
+use manifest::Kind;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::Engine;
 
-/// The default renderer, built from `plugins/gotemplate-component` by `build.rs`.
-pub static BUILTIN_GOTEMPLATE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.wasm"));
+/// A plugin compiled into wconfd: its component, compiled to native code by `build.rs` with
+/// this host's engine configuration so that no run has to compile it.
+pub struct Builtin {
+    /// Its name (`renderer = "..."`, `-backend ...`).
+    pub name: &'static str,
+    /// Its kind.
+    pub kind: Kind,
+    /// The component.
+    pub wasm: &'static [u8],
+    /// The component compiled for this host.
+    native: &'static [u8],
+    /// Backends: where requests may go when no `-node` is given.
+    pub nodes: &'static [&'static str],
+}
 
-/// The same renderer compiled to native code by `build.rs` with this host's engine
-/// configuration, so that no run has to compile it.
-static BUILTIN_GOTEMPLATE_NATIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.cwasm"));
+/// Every built-in plugin (built from `plugins/` by `build.rs`).
+pub static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "gotemplate",
+        kind: Kind::Renderer,
+        wasm: include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.wasm")),
+        native: include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.cwasm")),
+        nodes: &[],
+    },
+    Builtin {
+        name: "rancher",
+        kind: Kind::Backend,
+        wasm: include_bytes!(concat!(env!("OUT_DIR"), "/rancher.wasm")),
+        native: include_bytes!(concat!(env!("OUT_DIR"), "/rancher.cwasm")),
+        // confd's rancher backend talks to http://rancher-metadata without -node.
+        nodes: &["http://rancher-metadata"],
+    },
+];
 
 /// Name of the default renderer.
 pub const DEFAULT_RENDERER: &str = "gotemplate";
@@ -55,14 +90,26 @@ pub fn engine() -> wasmtime::Result<Engine> {
     Ok(engine)
 }
 
-/// Where each renderer came from, for logs.
+/// How a trap or host error inside a plugin call reads in a log line.
+pub(crate) fn describe_trap(e: &wasmtime::Error) -> String {
+    match e.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::Interrupt) => "the call ran past its time limit and was interrupted".into(),
+        Some(wasmtime::Trap::OutOfFuel) => "the call ran out of fuel".into(),
+        Some(t) => format!("trap: {t}"),
+        None => format!("{e:#}"),
+    }
+}
+
+/// Where each plugin came from, for logs.
 #[derive(Clone, Debug)]
 pub struct PluginInfo {
     /// Plugin name.
     pub name: String,
+    /// Its kind.
+    pub kind: Kind,
     /// `built-in` or the `.wasm` path.
     pub source: String,
-    /// Loaded from the compiled-code cache or compiled now.
+    /// Precompiled, loaded from the compiled-code cache, or compiled now.
     pub origin: cache::Origin,
 }
 
@@ -70,6 +117,7 @@ pub struct PluginInfo {
 #[derive(Default)]
 pub struct Plugins {
     renderers: BTreeMap<String, Result<Arc<WasmRenderer>, String>>,
+    backends: BTreeMap<String, Result<BackendPlugin, String>>,
     /// What was loaded.
     pub loaded: Vec<PluginInfo>,
     /// Plugins that were refused, each with why (already worded for a log line).
@@ -87,19 +135,22 @@ pub struct LoadOptions<'a> {
     pub limits: Limits,
 }
 
-/// The built-in renderer's component: the artifact compiled at build time, or, if wasmtime
-/// refuses it (it checks the configuration, version and CPU features it was made for),
-/// compiled from the embedded `.wasm` like any plugin.
-fn builtin_component(engine: &Engine, cache: &mut Cache) -> Result<(Component, cache::Origin), String> {
+/// A built-in plugin's component: the artifact compiled at build time, or, if wasmtime refuses
+/// it (it checks the configuration, version and CPU features it was made for), compiled from
+/// the embedded `.wasm` like any plugin.
+fn builtin_component(engine: &Engine, b: &Builtin, cache: &mut Cache) -> Result<(Component, cache::Origin), String> {
     // SAFETY: the artifact is part of this executable, written by build.rs with
     // `Engine::precompile_component` under `engine_config::config`, the configuration `engine`
     // was made from; wasmtime validates its header before using it.
-    match unsafe { Component::deserialize(engine, BUILTIN_GOTEMPLATE_NATIVE) } {
+    match unsafe { Component::deserialize(engine, b.native) } {
         Ok(c) => Ok((c, cache::Origin::Precompiled)),
         Err(e) => {
-            crate::debug!("The precompiled built-in renderer does not fit this engine ({e:#}); compiling it");
+            crate::debug!(
+                "The precompiled built-in plugin {} does not fit this engine ({e:#}); compiling it",
+                b.name
+            );
             cache
-                .load(engine, BUILTIN_GOTEMPLATE, &manifest::sha256_hex(BUILTIN_GOTEMPLATE))
+                .load(engine, b.wasm, &manifest::sha256_hex(b.wasm))
                 .map_err(|e| format!("{e:#}"))
         }
     }
@@ -129,8 +180,87 @@ fn renderer_from_component(
     ))
 }
 
+fn backend_from_component(
+    engine: &Engine,
+    name: &str,
+    component: &Component,
+    nodes: Vec<String>,
+    options: Vec<(String, String)>,
+    opts: &LoadOptions<'_>,
+) -> Result<BackendPlugin, String> {
+    use backend::BackendState;
+    let mut linker: Linker<BackendState> = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("{e:#}"))?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).map_err(|e| format!("{e:#}"))?;
+    bindings::backend::BackendPlugin::add_to_linker::<BackendState, HasSelf<BackendState>>(&mut linker, |s| s)
+        .map_err(|e| format!("{e:#}"))?;
+    let pre = linker.instantiate_pre(component).map_err(|e| format!("{e:#}"))?;
+    let pre = bindings::backend::BackendPluginPre::new(pre)
+        .map_err(|e| format!("does not export the backend interface: {e:#}"))?;
+    Ok(BackendPlugin {
+        name: name.to_string(),
+        engine: engine.clone(),
+        pre,
+        default_nodes: nodes,
+        options,
+        limits: opts.limits.clone(),
+    })
+}
+
 impl Plugins {
-    /// Load the built-in renderer and every plugin in the plugin directory.
+    /// Record a plugin that failed to load, so that its users fail instead of silently falling
+    /// back to a built-in of the same name.
+    fn refuse(&mut self, name: Option<String>, kind: Option<Kind>, msg: String) {
+        match (name, kind) {
+            (Some(n), Some(Kind::Backend)) => {
+                self.backends.insert(n, Err(msg.clone()));
+            }
+            (Some(n), _) => {
+                self.renderers.insert(n, Err(msg.clone()));
+            }
+            (None, _) => {}
+        }
+        self.refused.push(msg);
+    }
+
+    /// Add `component` (already compiled) as plugin `name` of `kind`.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        engine: &Engine,
+        name: &str,
+        kind: Kind,
+        source: String,
+        loaded: Result<(Component, cache::Origin), String>,
+        nodes: Vec<String>,
+        options: Vec<(String, String)>,
+        opts: &LoadOptions<'_>,
+    ) {
+        let (component, origin) = match loaded {
+            Ok(c) => c,
+            Err(e) => return self.refuse(Some(name.into()), Some(kind), format!("{source}: plugin {name:?}: {e}")),
+        };
+        let result = match kind {
+            Kind::Renderer => renderer_from_component(engine, name, &component, opts).map(|r| {
+                self.renderers.insert(name.into(), Ok(Arc::new(r)));
+            }),
+            Kind::Backend => backend_from_component(engine, name, &component, nodes, options, opts).map(|b| {
+                self.backends.insert(name.into(), Ok(b));
+            }),
+            Kind::Helpers => Err("helpers plugins need a later wconfd:plugin version".into()),
+        };
+        match result {
+            Ok(()) => self.loaded.push(PluginInfo {
+                name: name.into(),
+                kind,
+                source,
+                origin,
+            }),
+            Err(e) => self.refuse(Some(name.into()), Some(kind), format!("{source}: plugin {name:?}: {e}")),
+        }
+    }
+
+    /// Load the built-in plugins and every plugin in the plugin directory.
     pub fn load(opts: &LoadOptions<'_>) -> Plugins {
         let mut plugins = Plugins::default();
         let engine = match engine() {
@@ -143,20 +273,19 @@ impl Plugins {
             }
         };
         let mut cache = Cache::new(opts.cache_dir);
-        let builtin = builtin_component(&engine, &mut cache)
-            .and_then(|(c, origin)| Ok((renderer_from_component(&engine, DEFAULT_RENDERER, &c, opts)?, origin)));
-        match builtin {
-            Ok((r, origin)) => {
-                plugins.loaded.push(PluginInfo {
-                    name: DEFAULT_RENDERER.into(),
-                    source: "built-in".into(),
-                    origin,
-                });
-                plugins.renderers.insert(DEFAULT_RENDERER.into(), Ok(Arc::new(r)));
-            }
-            Err(e) => {
-                plugins.renderers.insert(DEFAULT_RENDERER.into(), Err(e));
-            }
+        for b in BUILTINS {
+            let loaded = builtin_component(&engine, b, &mut cache);
+            let nodes = b.nodes.iter().map(|n| n.to_string()).collect();
+            plugins.add(
+                &engine,
+                b.name,
+                b.kind,
+                "built-in".into(),
+                loaded,
+                nodes,
+                Vec::new(),
+                opts,
+            );
         }
         let Some(dir) = opts.plugin_dir else {
             return plugins;
@@ -173,49 +302,25 @@ impl Plugins {
         };
         manifests.sort();
         for path in manifests {
-            let m = match manifest::load(&path) {
-                Ok(m) => m,
-                Err(e) => {
-                    let msg = e.to_string();
-                    // A refused override must not silently fall back to the built-in.
-                    if let Ok(t) = std::fs::read_to_string(&path) {
-                        if let Some(name) = t
-                            .parse::<toml::Table>()
-                            .ok()
-                            .and_then(|t| t.get("name").and_then(|n| n.as_str().map(String::from)))
-                        {
-                            plugins.renderers.insert(name, Err(msg.clone()));
-                        }
-                    }
-                    plugins.refused.push(msg);
-                    continue;
+            match manifest::load(&path) {
+                Ok(m) => {
+                    let loaded = cache.load(&engine, &m.wasm, &m.sha256).map_err(|e| format!("{e:#}"));
+                    let source = m.wasm_path.display().to_string();
+                    plugins.add(&engine, &m.name, m.kind, source, loaded, m.nodes, m.options, opts);
                 }
-            };
-            match m.kind {
-                manifest::Kind::Renderer => match cache
-                    .load(&engine, &m.wasm, &m.sha256)
-                    .map_err(|e| format!("{e:#}"))
-                    .and_then(|(c, origin)| Ok((renderer_from_component(&engine, &m.name, &c, opts)?, origin)))
-                {
-                    Ok((r, origin)) => {
-                        plugins.loaded.push(PluginInfo {
-                            name: m.name.clone(),
-                            source: m.wasm_path.display().to_string(),
-                            origin,
-                        });
-                        plugins.renderers.insert(m.name, Ok(Arc::new(r)));
-                    }
-                    Err(e) => {
-                        let msg = format!("{}: plugin {:?}: {e}", path.display(), m.name);
-                        plugins.renderers.insert(m.name, Err(msg.clone()));
-                        plugins.refused.push(msg);
-                    }
-                },
-                other => plugins.refused.push(format!(
-                    "{}: plugin {:?}: {other:?} plugins need a later wconfd:plugin version",
-                    path.display(),
-                    m.name
-                )),
+                Err(e) => {
+                    // Learn the name and kind from the raw text, so that a refused override
+                    // fails its users rather than falling back to a built-in.
+                    let raw = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|t| t.parse::<toml::Table>().ok());
+                    let text = |k: &str| {
+                        raw.as_ref()
+                            .and_then(|t| t.get(k).and_then(|v| v.as_str().map(String::from)))
+                    };
+                    let kind = text("kind").and_then(|k| manifest::parse_kind(&k));
+                    plugins.refuse(text("name"), kind, e.to_string());
+                }
             }
         }
         plugins
@@ -228,5 +333,22 @@ impl Plugins {
             Some(Err(e)) => Err(format!("renderer {name:?} is unavailable: {e}")),
             None => Err(format!("no renderer plugin named {name:?}")),
         }
+    }
+
+    /// The names of the backend plugins that loaded.
+    pub fn backend_names(&self) -> Vec<String> {
+        self.backends
+            .iter()
+            .filter(|(_, b)| b.is_ok())
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// The backend plugin called `name`: `None` if there is none, `Some(Err)` if it was refused.
+    pub fn backend(&self, name: &str) -> Option<Result<BackendPlugin, String>> {
+        self.backends.get(name).map(|b| match b {
+            Ok(b) => Ok(b.clone()),
+            Err(e) => Err(format!("backend plugin {name:?} is unavailable: {e}")),
+        })
     }
 }

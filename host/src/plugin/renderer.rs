@@ -138,7 +138,7 @@ impl WasmRenderer {
             Err(trap) => {
                 // A trapped instance cannot be entered again: drop it and its templates.
                 *guard = None;
-                Err(self.plugin_error(describe_trap(&trap)))
+                Err(self.plugin_error(super::describe_trap(&trap)))
             }
         }
     }
@@ -207,14 +207,5 @@ impl WasmRenderer {
                 .wconfd_plugin_renderer()
                 .call_describe(&mut live.store)?))
         })
-    }
-}
-
-fn describe_trap(e: &wasmtime::Error) -> String {
-    match e.downcast_ref::<wasmtime::Trap>() {
-        Some(wasmtime::Trap::Interrupt) => "the call ran past its time limit and was interrupted".into(),
-        Some(wasmtime::Trap::OutOfFuel) => "the call ran out of fuel".into(),
-        Some(t) => format!("trap: {t}"),
-        None => format!("{e:#}"),
     }
 }

@@ -6,7 +6,7 @@
 //! what a template can see.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/v0.1.0",
     world: "renderer-plugin",
 });
 

@@ -1,0 +1,454 @@
+//! Backend plugins (`wconfd:plugin@0.2.0`, world `backend-plugin`): a vendor's key/value store
+//! behind the same [`Backend`] trait as the native ones.
+//!
+//! Each call runs on a blocking thread in an instance taken from a pool: instances are
+//! single-threaded, so a watch long-polling in one instance never holds up a read or another
+//! resource's watch in another. An instance opens its client once (`client.open` with the
+//! operator's configuration) and is reused; a trap or an exceeded time budget discards it, and
+//! the daemon's retry with backoff starts a fresh one.
+//!
+//! What a backend plugin may reach: `wasi:http` requests to the configured nodes only
+//! ([`NodeAllowList`]), the `log` import, clocks and randomness. Its WASI context grants no
+//! files, no environment and no sockets.
+
+use super::bindings::backend as wit;
+use super::limits::{Limiter, Limits, EPOCH_TICK};
+use crate::backend::{filter_keys, Backend, BackendError, Snapshot};
+use crate::config::Config;
+use crate::{debug, error, info, warn};
+use async_trait::async_trait;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wasmtime::component::{ResourceAny, ResourceTable};
+use wasmtime::{Engine, Store};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+
+/// One origin a plugin may send requests to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    scheme: String,
+    host: String,
+    port: u16,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
+    }
+}
+
+impl Origin {
+    /// A node as confd's options give it: `host:port`, `host`, or a URL
+    /// (`https://host:port/path`); `scheme` applies when the node has none.
+    pub fn parse(node: &str, scheme: &str) -> Result<Origin, String> {
+        let (scheme, rest) = match node.split_once("://") {
+            Some((s, r)) => (s.to_ascii_lowercase(), r),
+            None => (
+                if scheme.is_empty() {
+                    "http".into()
+                } else {
+                    scheme.to_ascii_lowercase()
+                },
+                node,
+            ),
+        };
+        let authority = rest.split(['/', '?']).next().unwrap_or("");
+        let default_port = match scheme.as_str() {
+            "http" => 80,
+            "https" => 443,
+            other => return Err(format!("node {node:?}: scheme {other:?} is not http or https")),
+        };
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => {
+                let port = p.parse().map_err(|_| format!("node {node:?}: bad port {p:?}"))?;
+                (h, port)
+            }
+            _ => (authority, default_port),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        if host.is_empty() {
+            return Err(format!("node {node:?} has no host"));
+        }
+        Ok(Origin { scheme, host, port })
+    }
+}
+
+/// The `wasi:http` policy of one backend plugin: requests go to the configured nodes and
+/// nowhere else; a `Host` header cannot be set by the plugin (the host writes it from the
+/// checked authority). Every refusal is logged, naming the plugin and the destination.
+pub struct NodeAllowList {
+    plugin: String,
+    allowed: Arc<Vec<Origin>>,
+}
+
+impl NodeAllowList {
+    fn allows(&self, uri: &http::Uri) -> bool {
+        let scheme = uri.scheme_str().unwrap_or("").to_ascii_lowercase();
+        let Some(host) = uri.host() else { return false };
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
+        self.allowed
+            .iter()
+            .any(|o| o.scheme == scheme && o.host == host && o.port == port)
+    }
+}
+
+impl WasiHttpHooks for NodeAllowList {
+    fn is_forbidden_header(&mut self, name: &http::HeaderName) -> bool {
+        let forbidden = wasmtime_wasi_http::DEFAULT_FORBIDDEN_HEADERS.contains(name);
+        if forbidden && name == http::header::HOST {
+            warn!(
+                "Backend plugin {}: refused a Host header set by the plugin (the host sets it from the checked node)",
+                self.plugin
+            );
+        }
+        forbidden
+    }
+
+    fn default_scheme(&mut self) -> Option<http::uri::Scheme> {
+        Some(http::uri::Scheme::HTTP)
+    }
+
+    fn send_request(
+        &mut self,
+        request: http::Request<wasmtime_wasi_http::WasiBody>,
+        options: Option<wasmtime_wasi_http::RequestOptions>,
+        fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+    ) -> Box<
+        dyn Future<
+                Output = wasmtime_wasi_http::Result<(
+                    http::Response<wasmtime_wasi_http::WasiBody>,
+                    Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+                )>,
+            > + Send,
+    > {
+        drop(fut);
+        if !self.allows(request.uri()) {
+            let list: Vec<String> = self.allowed.iter().map(|o| o.to_string()).collect();
+            warn!(
+                "Backend plugin {}: request to {} refused: not one of the configured nodes ({})",
+                self.plugin,
+                request.uri(),
+                list.join(", ")
+            );
+            return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
+        }
+        Box::new(async move {
+            use http_body_util::BodyExt;
+            let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            Ok((
+                res.map(BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn Future<Output = _> + Send>,
+            ))
+        })
+    }
+}
+
+/// Per-instance state of a backend plugin.
+pub struct BackendState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: NodeAllowList,
+    table: ResourceTable,
+    limits: Limiter,
+}
+
+impl WasiView for BackendState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for BackendState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+impl wit::wconfd::plugin::types::Host for BackendState {}
+
+impl wit::wconfd::plugin::log::Host for BackendState {
+    fn write(&mut self, level: wit::wconfd::plugin::log::Level, message: String) {
+        use wit::wconfd::plugin::log::Level;
+        let plugin = &self.hooks.plugin;
+        match level {
+            Level::Debug => debug!("Backend plugin {plugin}: {message}"),
+            Level::Info => info!("Backend plugin {plugin}: {message}"),
+            Level::Warn => warn!("Backend plugin {plugin}: {message}"),
+            Level::Error => error!("Backend plugin {plugin}: {message}"),
+        }
+    }
+}
+
+/// A loaded backend plugin, before it is configured.
+#[derive(Clone)]
+pub struct BackendPlugin {
+    pub(crate) name: String,
+    pub(crate) engine: Engine,
+    pub(crate) pre: wit::BackendPluginPre<BackendState>,
+    /// Where requests may go when the operator gives no `-node` (e.g. `http://rancher-metadata`).
+    pub(crate) default_nodes: Vec<String>,
+    /// `[options]` from the manifest; confd.toml's `[backend_options]` override them.
+    pub(crate) options: Vec<(String, String)>,
+    pub(crate) limits: Limits,
+}
+
+/// A live instance with its opened client.
+struct Instance {
+    store: Store<BackendState>,
+    bindings: wit::BackendPlugin,
+    client: ResourceAny,
+}
+
+struct Shared {
+    plugin: BackendPlugin,
+    config: wit::exports::wconfd::plugin::backend::Config,
+    allowed: Arc<Vec<Origin>>,
+    sources: String,
+    idle: Mutex<Vec<Instance>>,
+}
+
+/// A backend plugin configured by the operator: wconfd's [`Backend`] over a pool of instances.
+#[derive(Clone)]
+pub struct PluginBackend {
+    shared: Arc<Shared>,
+}
+
+/// How long `client.open` may take: start-up probes retry with backoff (confd's rancher
+/// backend waits up to 31 s).
+const OPEN_BUDGET: Duration = Duration::from_secs(60);
+
+fn ticks(budget: Duration) -> u64 {
+    (budget.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
+}
+
+fn plugin_failure(plugin: &str, what: &str, e: &wasmtime::Error) -> BackendError {
+    BackendError::Client(format!(
+        "backend plugin {plugin:?} failed in {what}: {}; the instance was discarded",
+        super::describe_trap(e)
+    ))
+}
+
+fn from_wit(plugin: &str, e: wit::exports::wconfd::plugin::backend::BackendError) -> BackendError {
+    use wit::exports::wconfd::plugin::backend::BackendError as E;
+    let (kind, msg) = match e {
+        E::Unreachable(m) => ("unreachable", m),
+        E::Denied(m) => ("denied", m),
+        E::BadConfig(m) => ("bad configuration", m),
+        E::Other(m) => ("error", m),
+    };
+    BackendError::Client(format!("backend {plugin} ({kind}): {msg}"))
+}
+
+impl PluginBackend {
+    /// Configure `plugin` with the operator's options.
+    pub fn configure(plugin: BackendPlugin, config: &Config) -> Result<PluginBackend, BackendError> {
+        let nodes: Vec<String> = if config.nodes.is_empty() {
+            plugin.default_nodes.clone()
+        } else {
+            config.nodes.clone()
+        };
+        let allowed = nodes
+            .iter()
+            .map(|n| Origin::parse(n, &config.scheme))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(BackendError::Unsupported)?;
+        let extra = |k: &str| match config.extra.get(k) {
+            Some(crate::config::Val::Str(s)) => s.clone(),
+            _ => String::new(),
+        };
+        let mut options = plugin.options.clone();
+        options.extend(config.backend_options.iter().cloned());
+        let wit_config = wit::exports::wconfd::plugin::backend::Config {
+            nodes: config.nodes.clone(),
+            scheme: config.scheme.clone(),
+            auth_type: extra("auth-type"),
+            basic_auth: config.basic_auth,
+            username: config.username.clone(),
+            password: config.password.clone(),
+            auth_token: extra("auth-token"),
+            app_id: extra("app-id"),
+            user_id: extra("user-id"),
+            role_id: extra("role-id"),
+            secret_id: extra("secret-id"),
+            path: extra("path"),
+            table: extra("table"),
+            separator: config.separator.clone(),
+            options,
+        };
+        let sources = nodes.join(", ");
+        Ok(PluginBackend {
+            shared: Arc::new(Shared {
+                plugin,
+                config: wit_config,
+                allowed: Arc::new(allowed),
+                sources,
+                idle: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    fn instantiate(&self) -> Result<Instance, BackendError> {
+        let s = &self.shared;
+        let p = &s.plugin;
+        let state = BackendState {
+            // No preopens, no environment, no sockets: only clocks and randomness.
+            wasi: WasiCtx::builder().build(),
+            http: WasiHttpCtx::new(),
+            hooks: NodeAllowList {
+                plugin: p.name.clone(),
+                allowed: s.allowed.clone(),
+            },
+            table: ResourceTable::new(),
+            limits: Limiter::new(&p.limits),
+        };
+        let mut store = Store::new(&p.engine, state);
+        store.limiter(|st| &mut st.limits);
+        store.set_epoch_deadline(ticks(OPEN_BUDGET));
+        let failed = |e: wasmtime::Error| plugin_failure(&p.name, "instantiation", &e);
+        let bindings = p.pre.instantiate(&mut store).map_err(failed)?;
+        let client = bindings
+            .wconfd_plugin_backend()
+            .client()
+            .call_open(&mut store, &s.config)
+            .map_err(|e| plugin_failure(&p.name, "open", &e))?
+            .map_err(|e| from_wit(&p.name, e))?;
+        Ok(Instance {
+            store,
+            bindings,
+            client,
+        })
+    }
+
+    /// Run `f` on an idle instance (or a new one) within `budget`. A trap discards the
+    /// instance; otherwise it goes back to the pool.
+    fn call<T>(
+        &self,
+        what: &str,
+        budget: Duration,
+        f: impl FnOnce(&mut Instance) -> wasmtime::Result<T>,
+    ) -> Result<T, BackendError> {
+        let pooled = self.shared.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut inst = match pooled {
+            Some(i) => i,
+            None => self.instantiate()?,
+        };
+        inst.store.set_epoch_deadline(ticks(budget));
+        match f(&mut inst) {
+            Ok(v) => {
+                self.shared.idle.lock().unwrap_or_else(|e| e.into_inner()).push(inst);
+                Ok(v)
+            }
+            Err(e) => Err(plugin_failure(&self.shared.plugin.name, what, &e)),
+        }
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(PluginBackend) -> Result<T, BackendError> + Send + 'static,
+    ) -> Result<T, BackendError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || f(this))
+            .await
+            .map_err(|e| BackendError::Client(format!("backend plugin thread failed: {e}")))?
+    }
+}
+
+#[async_trait]
+impl Backend for PluginBackend {
+    fn sources(&self) -> String {
+        self.shared.sources.clone()
+    }
+
+    async fn get_values(&self, keys: &[String]) -> Result<Snapshot, BackendError> {
+        let keys = keys.to_vec();
+        self.blocking(move |b| {
+            let name = b.shared.plugin.name.clone();
+            let budget = b.shared.plugin.limits.call_timeout;
+            let snap = b
+                .call("get-values", budget, |i| {
+                    i.bindings
+                        .wconfd_plugin_backend()
+                        .client()
+                        .call_get_values(&mut i.store, i.client, &keys)
+                })?
+                .map_err(|e| from_wit(&name, e))?;
+            // The host hands a resource only the keys it asked for, whatever the plugin sent.
+            let kv = snap.kvs.into_iter().map(|kv| (kv.key, kv.value)).collect();
+            Ok(Snapshot {
+                revision: snap.revision,
+                kv: filter_keys(kv, &keys),
+            })
+        })
+        .await
+    }
+
+    async fn watch(&self, prefix: &str, keys: &[String], since: u64) -> Result<u64, BackendError> {
+        loop {
+            let (prefix, keys) = (prefix.to_string(), keys.to_vec());
+            let next = self
+                .blocking(move |b| {
+                    let name = b.shared.plugin.name.clone();
+                    let budget = b.shared.plugin.limits.watch_timeout;
+                    b.call("watch", budget, |i| {
+                        i.bindings.wconfd_plugin_backend().client().call_watch(
+                            &mut i.store,
+                            i.client,
+                            &prefix,
+                            &keys,
+                            since,
+                        )
+                    })?
+                    .map_err(|e| from_wit(&name, e))
+                })
+                .await?;
+            // `None`: the long-poll ended without a change; ask again (the daemon cancels this
+            // future on shutdown or reload).
+            if let Some(rev) = next {
+                return Ok(rev);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_parse_into_origins() {
+        let o = |n: &str, s: &str| Origin::parse(n, s).map(|o| o.to_string());
+        assert_eq!(o("127.0.0.1:8500", ""), Ok("http://127.0.0.1:8500".into()));
+        assert_eq!(o("consul.local", "https"), Ok("https://consul.local:443".into()));
+        assert_eq!(
+            o("http://Rancher-Metadata", ""),
+            Ok("http://rancher-metadata:80".into())
+        );
+        assert_eq!(o("https://[::1]:8200/v1", ""), Ok("https://::1:8200".into()));
+        assert!(o("ftp://x", "").is_err());
+        assert!(o("host:notaport", "").is_err());
+    }
+
+    #[test]
+    fn the_allow_list_matches_scheme_host_and_port() {
+        let list = NodeAllowList {
+            plugin: "t".into(),
+            allowed: Arc::new(vec![Origin::parse("127.0.0.1:8500", "").unwrap()]),
+        };
+        let allows = |u: &str| list.allows(&u.parse::<http::Uri>().unwrap());
+        assert!(allows("http://127.0.0.1:8500/v1/kv/a"));
+        assert!(!allows("http://127.0.0.1:8501/v1/kv/a"));
+        assert!(!allows("https://127.0.0.1:8500/"));
+        assert!(!allows("http://localhost:8500/"));
+        assert!(!allows("http://127.0.0.2:8500/"));
+    }
+}

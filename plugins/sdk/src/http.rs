@@ -1,0 +1,170 @@
+//! HTTP requests over `wasi:http/outgoing-handler`.
+//!
+//! The host decides where a request may go: only to the nodes the operator configured, with
+//! TLS, CA and client certificates applied by the host. A refused request comes back as
+//! [`BackendError::Unreachable`] naming the URL; redirects are not followed here (a plugin that
+//! follows one issues a new request, which the host checks like any other).
+
+use crate::backend::BackendError;
+use wasip2::http::outgoing_handler;
+use wasip2::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
+use wasip2::io::streams::StreamError;
+
+/// An answer: status, headers (names lower-cased by the host) and the whole body.
+#[derive(Debug)]
+pub struct Response {
+    /// HTTP status code.
+    pub status: u16,
+    /// Header names and values, in the order received.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The first value of header `name` (case-insensitive) as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+
+    /// The body as text (lossy).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// `Ok(self)` for a 2xx answer; otherwise the error a backend reports for it: `denied` for
+    /// 401 and 403, `other` with the status and the start of the body for the rest.
+    pub fn success(self, what: &str) -> Result<Response, BackendError> {
+        if (200..300).contains(&self.status) {
+            return Ok(self);
+        }
+        let mut body = self.text();
+        body.truncate(200);
+        let msg = format!("{what}: HTTP {}: {}", self.status, body.trim_end());
+        Err(match self.status {
+            401 | 403 => BackendError::Denied(msg),
+            _ => BackendError::Other(msg),
+        })
+    }
+
+    /// The body parsed as JSON; a body that is not JSON is an `other` error naming `what`.
+    pub fn json(&self, what: &str) -> Result<serde_json::Value, BackendError> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            let mut start = self.text();
+            start.truncate(80);
+            BackendError::Other(format!("{what}: the answer is not JSON ({e}): {start:?}"))
+        })
+    }
+}
+
+/// `GET url` with `headers`.
+pub fn get(url: &str, headers: &[(&str, &str)]) -> Result<Response, BackendError> {
+    request("GET", url, headers, None)
+}
+
+/// Send one request and read the whole answer. `url` is `scheme://authority/path?query`.
+pub fn request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Result<Response, BackendError> {
+    let (scheme, authority, path) = split_url(url)?;
+    let entries: Vec<(String, Vec<u8>)> = headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+        .collect();
+    let fields = Fields::from_list(&entries)
+        .map_err(|e| BackendError::BadConfig(format!("{method} {url}: header refused: {e:?}")))?;
+    let req = OutgoingRequest::new(fields);
+    let method = match method {
+        "GET" => Method::Get,
+        "PUT" => Method::Put,
+        "POST" => Method::Post,
+        "DELETE" => Method::Delete,
+        "HEAD" => Method::Head,
+        other => Method::Other(other.to_string()),
+    };
+    let bad = |what: &str| BackendError::BadConfig(format!("{url}: invalid {what}"));
+    req.set_method(&method).map_err(|_| bad("method"))?;
+    req.set_scheme(Some(&scheme)).map_err(|_| bad("scheme"))?;
+    req.set_authority(Some(authority)).map_err(|_| bad("host"))?;
+    req.set_path_with_query(Some(path)).map_err(|_| bad("path"))?;
+    let outgoing = req.body().map_err(|_| bad("body"))?;
+    let future = outgoing_handler::handle(req, None).map_err(|e| transport(url, e))?;
+    if let Some(bytes) = body {
+        let stream = outgoing.write().map_err(|_| bad("body"))?;
+        for chunk in bytes.chunks(4096) {
+            stream
+                .blocking_write_and_flush(chunk)
+                .map_err(|e| BackendError::Unreachable(format!("{url}: sending the body: {e:?}")))?;
+        }
+        drop(stream);
+    }
+    OutgoingBody::finish(outgoing, None).map_err(|e| transport(url, e))?;
+    future.subscribe().block();
+    let answer = match future.get() {
+        Some(Ok(Ok(r))) => r,
+        Some(Ok(Err(e))) => return Err(transport(url, e)),
+        Some(Err(())) | None => return Err(BackendError::Other(format!("{url}: no answer"))),
+    };
+    let status = answer.status();
+    let headers = answer.headers().entries();
+    let incoming = answer
+        .consume()
+        .map_err(|_| BackendError::Other(format!("{url}: no body")))?;
+    let stream = incoming
+        .stream()
+        .map_err(|_| BackendError::Other(format!("{url}: no body stream")))?;
+    let mut body = Vec::new();
+    loop {
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => body.extend_from_slice(&chunk),
+            Err(StreamError::Closed) => break,
+            Err(StreamError::LastOperationFailed(e)) => {
+                return Err(BackendError::Unreachable(format!(
+                    "{url}: reading the answer: {}",
+                    e.to_debug_string()
+                )))
+            }
+        }
+    }
+    Ok(Response { status, headers, body })
+}
+
+/// How a transport failure reads: who refused what.
+fn transport(url: &str, e: ErrorCode) -> BackendError {
+    match e {
+        ErrorCode::HttpRequestDenied => {
+            BackendError::Unreachable(format!("{url}: refused by the host (not a configured node)"))
+        }
+        ErrorCode::ConnectionRefused => BackendError::Unreachable(format!("{url}: connection refused")),
+        ErrorCode::ConnectionTimeout | ErrorCode::ConnectionReadTimeout => {
+            BackendError::Unreachable(format!("{url}: timed out"))
+        }
+        ErrorCode::DnsError(d) => BackendError::Unreachable(format!("{url}: DNS error {:?}", d.rcode)),
+        other => BackendError::Unreachable(format!("{url}: {other:?}")),
+    }
+}
+
+/// Split `scheme://authority/path?query`.
+fn split_url(url: &str) -> Result<(Scheme, &str, &str), BackendError> {
+    let bad = || BackendError::BadConfig(format!("{url:?} is not an http:// or https:// URL"));
+    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+    let scheme = match scheme {
+        "http" => Scheme::Http,
+        "https" => Scheme::Https,
+        _ => return Err(bad()),
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    if authority.is_empty() {
+        return Err(bad());
+    }
+    Ok((scheme, authority, path))
+}

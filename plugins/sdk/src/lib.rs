@@ -1,0 +1,81 @@
+//! Write wconfd backend plugins in Rust.
+//!
+//! A backend plugin is a `wasm32-wasip2` component exporting the `backend` interface of
+//! `wit/wconfd-plugin.wit` (`wconfd:plugin@0.2.0`, world `backend-plugin`). This crate holds
+//! the generated bindings and what every HTTP backend needs:
+//!
+//! - [`http`]: requests over `wasi:http`, which the host sends only to the configured nodes
+//!   (and wraps in TLS with the operator's CA and client certificate: a plugin never sees key
+//!   files);
+//! - [`flatten`]: confd's JSON-to-keys flattening;
+//! - [`log`]: log lines in the host's log;
+//! - [`sleep`]: waiting inside a call (start-up probes, backoff).
+//!
+//! A plugin implements `Guest` and `GuestClient` and exports them:
+//!
+//! ```ignore
+//! use wconfd_plugin_sdk::backend::{BackendError, Client, Config, Guest, GuestClient, Snapshot};
+//! struct MyStore;
+//! impl Guest for MyStore { type Client = MyClient; fn describe() -> String { "mystore 1.0".into() } }
+//! struct MyClient { base: String }
+//! impl GuestClient for MyClient { /* open, get_values, watch */ }
+//! wconfd_plugin_sdk::export_backend!(MyStore);
+//! ```
+//!
+//! `plugins/rancher` is a complete example.
+
+wit_bindgen::generate!({
+    path: "../../wit/v0.2.0",
+    world: "backend-plugin",
+    pub_export_macro: true,
+    export_macro_name: "export_backend",
+    default_bindings_module: "wconfd_plugin_sdk",
+});
+
+pub mod flatten;
+pub mod http;
+
+/// The backend interface: the traits a plugin implements and the types it exchanges.
+pub mod backend {
+    pub use crate::exports::wconfd::plugin::backend::{BackendError, Client, Config, Guest, GuestClient, Snapshot};
+    pub use crate::wconfd::plugin::types::Kv;
+}
+
+/// Log lines in the host's log, prefixed with the plugin's name.
+pub mod log {
+    use crate::wconfd::plugin::log::{write, Level};
+
+    /// Shown at `-log-level debug` only.
+    pub fn debug(message: &str) {
+        write(Level::Debug, message);
+    }
+    /// An informational line.
+    pub fn info(message: &str) {
+        write(Level::Info, message);
+    }
+    /// Something the operator should look at.
+    pub fn warn(message: &str) {
+        write(Level::Warn, message);
+    }
+    /// A failure.
+    pub fn error(message: &str) {
+        write(Level::Error, message);
+    }
+}
+
+/// Block the plugin for `d` (the call's time budget keeps running).
+pub fn sleep(d: std::time::Duration) {
+    let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+    wasip2::clocks::monotonic_clock::subscribe_duration(nanos).block();
+}
+
+/// A stable 64-bit hash (FNV-1a) of `text`, never 0: turns a store's opaque version string
+/// into a `revision` (0 means "no revision" to the host).
+pub fn revision_of(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h.max(1)
+}
