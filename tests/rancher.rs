@@ -12,21 +12,19 @@ fn galera_answers() -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// A onetime run through `-backend rancher` on `md`, with the API version as the prefix.
-fn onetime(dir: &Dir, md: &RancherMetadata) -> crate::util::Run {
-    Wconfd::over(
-        dir,
-        &[
-            "-onetime",
-            "-backend",
-            "rancher",
-            "-prefix",
-            "/2015-12-19",
-            "-node",
-            &md.node(),
-        ],
-    )
-    .run()
+/// A onetime run through `-backend rancher` on `node`, with the API version as the prefix.
+fn onetime(dir: &Dir, node: &str, extra: &[&str]) -> crate::util::Run {
+    let mut args = vec![
+        "-onetime",
+        "-backend",
+        "rancher",
+        "-prefix",
+        "/2015-12-19",
+        "-node",
+        node,
+    ];
+    args.extend_from_slice(extra);
+    Wconfd::over(dir, &args).run()
 }
 
 #[test]
@@ -40,7 +38,7 @@ fn seed_004_galera_through_rancher_equals_the_file_backend() {
         "/tmp/wconfd-examples/galera",
         &dir.path().display().to_string(),
     );
-    onetime(&dir, &md).ok();
+    onetime(&dir, &md.node(), &[]).ok();
     // examples/galera/expected is Go's rendering of the same data through the file backend.
     let want = std::fs::read_to_string(src.join("expected/001-galera.cnf")).unwrap();
     assert_eq!(dir.read("001-galera.cnf"), want);
@@ -65,7 +63,7 @@ fn values_flatten_as_confd_does_and_a_missing_key_is_an_error() {
         "{{range gets \"/services/*/*\"}}{{.Key}}={{.Value}}\n{{end}}{{getv \"/services/web/ports/0\"}}\n",
     );
     dir.keyed("gone", "/nothing-here", "{{ls \"/\"}}\n");
-    let r = onetime(&dir, &md);
+    let r = onetime(&dir, &md.node(), &[]);
     // The missing key fails its resource (confd would have rendered Rancher's 404 body as data).
     r.code(1)
         .stderr_has("GET http://")
@@ -86,7 +84,7 @@ fn garbage_answers_fail_that_resource_only() {
     dir.keyed("a", "/a", "{{getv \"/a/x\"}}\n");
     dir.keyed("b", "/b", "{{getv \"/b/y\"}}\n");
     std::fs::write(dir.join("b.out"), "previous\n").unwrap();
-    onetime(&dir, &md)
+    onetime(&dir, &md.node(), &[])
         .code(1)
         .stderr_has("/2015-12-19/b: the answer is not JSON");
     assert_eq!(dir.read("a.out"), "1\n");
@@ -103,21 +101,11 @@ fn an_unreachable_server_is_a_clear_error_after_the_probe() {
         .local_addr()
         .unwrap()
         .port();
-    Wconfd::over(
+    onetime(
         &dir,
-        &[
-            "-onetime",
-            "-backend",
-            "rancher",
-            "-prefix",
-            "/2015-12-19",
-            "-node",
-            &format!("127.0.0.1:{port}"),
-            "-backend-option",
-            "probe_attempts=1",
-        ],
+        &format!("127.0.0.1:{port}"),
+        &["-backend-option", "probe_attempts=1"],
     )
-    .run()
     .code(1)
     .stderr_has("backend rancher (unreachable)")
     .stderr_has("connection refused");

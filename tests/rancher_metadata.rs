@@ -13,7 +13,7 @@
 //!   path differs from `old`, or after `maxWait` seconds (0 means 60, at most 120) with the
 //!   current value.
 //!
-//! For fault tests it can also answer garbage for one path.
+//! For fault tests it can also answer garbage for one path, or redirect one path elsewhere.
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
@@ -31,6 +31,8 @@ struct State {
     generation: u64,
     /// A path (without the API version) answered with non-JSON bytes.
     garbage: Option<String>,
+    /// A path (the whole request path) answered with `302 Found` to a location.
+    redirect: Option<(String, String)>,
     /// Request lines received, in order.
     requests: Vec<String>,
 }
@@ -58,6 +60,7 @@ impl RancherMetadata {
                 tree,
                 generation: 1,
                 garbage: None,
+                redirect: None,
                 requests: Vec::new(),
             }),
             Condvar::new(),
@@ -107,6 +110,11 @@ impl RancherMetadata {
     /// Answer `path` (below the API version) with bytes that are not JSON.
     pub fn garbage_at(&self, path: &str) {
         self.state.0.lock().unwrap().garbage = Some(path.to_string());
+    }
+
+    /// Answer requests for `path` with `302 Found` to `location`.
+    pub fn redirect(&self, path: &str, location: &str) {
+        self.state.0.lock().unwrap().redirect = Some((path.to_string(), location.to_string()));
     }
 
     /// The request lines received so far.
@@ -176,6 +184,14 @@ fn serve(mut conn: TcpStream, state: &(Mutex<State>, Condvar)) {
     let (lock, cv) = state;
     let mut st = lock.lock().unwrap();
     st.requests.push(request_line.trim().to_string());
+    if let Some((_, to)) = st.redirect.clone().filter(|(from, _)| from == path) {
+        drop(st);
+        let _ = write!(
+            conn,
+            "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        return;
+    }
     if path == "/" {
         let body = serde_json::json!(VERSIONS.iter().map(|v| format!("/{v}")).collect::<Vec<_>>()).to_string();
         drop(st);

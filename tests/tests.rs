@@ -30,3 +30,5 @@ mod redis;
 mod rancher_metadata;
 // The rancher backend plugin against it.
 mod rancher;
+// The sandbox around backend plugins, with a plugin that misbehaves on request.
+mod backend_plugins;

@@ -139,6 +139,52 @@ pub fn rewrite_tree(dir: &Path, from: &str, to: &str) {
     }
 }
 
+/// The test-only plugin crate `tests/plugins/<name>` built for wasm32-wasip2 (once per run,
+/// by a nested cargo with its own target directory), installed with a manifest in a new
+/// plugin directory under `dir` as plugin `name` of `kind`.
+pub fn install_test_plugin(dir: &Dir, krate: &str, name: &str, kind: &str, manifest_extra: &str) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    let wasm = {
+        let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+        match built.iter().find(|(k, _)| k == krate) {
+            Some((_, p)) => p.clone(),
+            None => {
+                let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-plugins");
+                let status = Command::new(env!("CARGO"))
+                    .current_dir(repo())
+                    .args(["build", "--profile", "guest", "--target", "wasm32-wasip2", "-p", krate])
+                    .arg("--target-dir")
+                    .arg(&target)
+                    .env_remove("CARGO_TARGET_DIR")
+                    .env_remove("RUSTFLAGS")
+                    .status()
+                    .unwrap();
+                assert!(status.success(), "building the test plugin {krate} failed");
+                let p = target.join(format!("wasm32-wasip2/guest/{}.wasm", krate.replace('-', "_")));
+                built.push((krate.to_string(), p.clone()));
+                p
+            }
+        }
+    };
+    let plugins = dir.join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    let installed = plugins.join(format!("{name}.wasm"));
+    std::fs::copy(&wasm, &installed).unwrap();
+    let manifest = Wconfd::new()
+        .arg("plugin")
+        .arg("manifest")
+        .arg(&installed)
+        .args(["-name", name, "-kind", kind])
+        .run();
+    manifest.ok();
+    std::fs::write(
+        plugins.join(format!("{name}.toml")),
+        format!("{}{manifest_extra}", manifest.stdout),
+    )
+    .unwrap();
+    plugins
+}
+
 /// The compiled-plugin cache every test shares, so the renderer is compiled once per run.
 pub fn plugin_cache() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache")

@@ -51,44 +51,42 @@ fn run_within(cmd: &Command, stdout: Option<&Path>, deadline: Option<Duration>) 
         Some(p) => timed.stdout(std::fs::File::create(p).unwrap()),
         None => timed.stdout(Stdio::null()),
     };
+    // Its own process group, so a deadline kills `time` and the measured process together.
+    std::os::unix::process::CommandExt::process_group(&mut timed, 0);
     let start = Instant::now();
-    let child = timed
+    let mut child = timed
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("/usr/bin/time (Debian's time package) {cmd:?}: {e}"));
-    let pid = child.id() as nix::libc::pid_t;
+    let group = nix::unistd::Pid::from_raw(child.id() as i32);
+    let killed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let killer = deadline.map(|d| {
         let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let killed = killed.clone();
         let t = std::thread::spawn(move || {
             if rx.recv_timeout(d).is_err() {
-                // SAFETY: plain kill(2) of our own child, which is not reaped before `tx` drops.
-                unsafe { nix::libc::kill(pid, nix::libc::SIGKILL) };
+                killed.store(true, std::sync::atomic::Ordering::SeqCst);
+                let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
             }
         });
         (tx, t)
     });
-    let mut status = 0;
     // Read stderr before waiting so a chatty child cannot block on a full pipe.
     let mut stderr = String::new();
-    if let Some(mut e) = child.stderr {
+    if let Some(mut e) = child.stderr.take() {
         use std::io::Read;
         let _ = e.read_to_string(&mut stderr);
     }
-    // SAFETY: `pid` is our child, not yet reaped; `status` is valid for writes.
-    let rc = unsafe { nix::libc::waitpid(pid, &mut status, 0) };
+    let status = child.wait().expect("wait for the measured process");
     let wall = start.elapsed();
     if let Some((tx, t)) = killer {
         drop(tx);
         let _ = t.join();
     }
-    assert_eq!(rc, pid, "wait4 failed");
-    if nix::libc::WIFSIGNALED(status) && deadline.is_some_and(|d| wall >= d) {
+    if killed.load(std::sync::atomic::Ordering::SeqCst) {
         return None;
     }
-    assert!(
-        nix::libc::WIFEXITED(status) && nix::libc::WEXITSTATUS(status) == 0,
-        "{cmd:?} failed:\n{stderr}"
-    );
+    assert!(status.success(), "{cmd:?} failed:\n{stderr}");
     let peak_kib = std::fs::read_to_string(peak_file.path())
         .unwrap()
         .trim()

@@ -95,7 +95,8 @@ pub(crate) fn describe_trap(e: &wasmtime::Error) -> String {
     match e.downcast_ref::<wasmtime::Trap>() {
         Some(wasmtime::Trap::Interrupt) => "the call ran past its time limit and was interrupted".into(),
         Some(wasmtime::Trap::OutOfFuel) => "the call ran out of fuel".into(),
-        Some(t) => format!("trap: {t}"),
+        // wasmtime's text already says "wasm trap: ...".
+        Some(t) => t.to_string(),
         None => format!("{e:#}"),
     }
 }

@@ -117,7 +117,11 @@ impl GuestClient for RancherClient {
                 Err(e) if attempt + 1 == attempts => return Err(e),
                 Err(e) => {
                     let pause = Duration::from_secs(1 << attempt);
-                    log::warn(&format!("{e}; retrying in {}s", pause.as_secs()));
+                    log::warn(&format!(
+                        "{}; retrying in {}s",
+                        wconfd_plugin_sdk::backend::message(&e),
+                        pause.as_secs()
+                    ));
                     sleep(pause);
                 }
             }
@@ -173,7 +177,7 @@ impl GuestClient for RancherClient {
         let url = format!(
             "{}?wait=true&value={}&maxWait={}",
             self.url(&version_path(&path)?),
-            percent_encode(&version),
+            http::percent_encode(&version),
             self.max_wait
         );
         let answer = http::get(&url, &JSON)?.success(&format!("GET {url}"))?;
@@ -184,17 +188,6 @@ impl GuestClient for RancherClient {
             Ok(Some(self.remember(new)))
         }
     }
-}
-
-/// Query-string encoding of a version text (UUIDs and `20-aff454...` need none, but a server
-/// may use anything).
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 wconfd_plugin_sdk::export_backend!(Rancher);

@@ -168,3 +168,14 @@ fn split_url(url: &str) -> Result<(Scheme, &str, &str), BackendError> {
     }
     Ok((scheme, authority, path))
 }
+
+/// Percent-encoding for a query-string value or a path segment (RFC 3986 unreserved
+/// characters stay as they are).
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

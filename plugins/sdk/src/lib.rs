@@ -39,6 +39,16 @@ pub mod http;
 pub mod backend {
     pub use crate::exports::wconfd::plugin::backend::{BackendError, Client, Config, Guest, GuestClient, Snapshot};
     pub use crate::wconfd::plugin::types::Kv;
+
+    /// The message of `e` without its kind, for a log line.
+    pub fn message(e: &BackendError) -> &str {
+        match e {
+            BackendError::Unreachable(m)
+            | BackendError::Denied(m)
+            | BackendError::BadConfig(m)
+            | BackendError::Other(m) => m,
+        }
+    }
 }
 
 /// Log lines in the host's log, prefixed with the plugin's name.

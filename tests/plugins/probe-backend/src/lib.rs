@@ -1,0 +1,106 @@
+//! A backend plugin for the host's sandbox tests (built by the tests, never shipped). It reads
+//! `GET <first node><key>` for each key and answers `<key>/status` and `<key>/body`, except:
+//!
+//! - a key under `/elsewhere` is fetched from the `elsewhere` option's URL instead (a host the
+//!   operator did not configure);
+//! - a key under `/forged` is fetched with a `Host` header naming the `forged_host` option;
+//! - a 3xx answer is followed to its `Location` (a new request, checked like any other);
+//! - option `trap` = `get` or `watch` panics in that call (`watch` only after the first call);
+//! - option `spin` = `get` loops forever in `get-values`.
+
+use wconfd_plugin_sdk::backend::{BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot};
+use wconfd_plugin_sdk::http;
+
+struct Probe;
+
+impl Guest for Probe {
+    type Client = ProbeClient;
+
+    fn describe() -> String {
+        "probe (test plugin)".into()
+    }
+}
+
+struct ProbeClient {
+    config: Config,
+}
+
+impl ProbeClient {
+    fn option(&self, name: &str) -> Option<&str> {
+        self.config
+            .options
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn fetch(&self, key: &str) -> Result<http::Response, BackendError> {
+        let base = self
+            .config
+            .nodes
+            .first()
+            .map(|n| format!("http://{n}"))
+            .unwrap_or_default();
+        let (mut url, mut headers) = (format!("{base}{key}"), Vec::new());
+        if key.starts_with("/elsewhere") {
+            url = self
+                .option("elsewhere")
+                .unwrap_or("http://example.invalid/")
+                .to_string();
+        }
+        if key.starts_with("/forged") {
+            headers.push(("Host", self.option("forged_host").unwrap_or("evil.example")));
+        }
+        for _ in 0..5 {
+            let answer = http::get(&url, &headers)?;
+            match answer.header("location") {
+                Some(to) if (300..400).contains(&answer.status) => url = to.to_string(),
+                _ => return Ok(answer),
+            }
+        }
+        Err(BackendError::Other("too many redirects".into()))
+    }
+}
+
+impl GuestClient for ProbeClient {
+    fn open(config: Config) -> Result<Client, BackendError> {
+        Ok(Client::new(ProbeClient { config }))
+    }
+
+    fn get_values(&self, keys: Vec<String>) -> Result<Snapshot, BackendError> {
+        if self.option("trap") == Some("get") {
+            panic!("the probe traps in get-values, as asked");
+        }
+        if self.option("spin") == Some("get") {
+            #[allow(clippy::empty_loop)]
+            loop {}
+        }
+        let mut kvs = Vec::new();
+        for key in &keys {
+            let answer = self.fetch(key)?;
+            kvs.push(Kv {
+                key: format!("{key}/status"),
+                value: answer.status.to_string(),
+            });
+            kvs.push(Kv {
+                key: format!("{key}/body"),
+                value: answer.text(),
+            });
+        }
+        Ok(Snapshot { revision: 1, kvs })
+    }
+
+    fn watch(&self, _prefix: String, _keys: Vec<String>, since: u64) -> Result<Option<u64>, BackendError> {
+        if since == 0 {
+            return Ok(Some(1));
+        }
+        if self.option("trap") == Some("watch") {
+            panic!("the probe traps in watch, as asked");
+        }
+        wconfd_plugin_sdk::sleep(std::time::Duration::from_millis(200));
+        Ok(None)
+    }
+}
+
+wconfd_plugin_sdk::export_backend!(Probe);
