@@ -30,6 +30,7 @@ fn main() {
     let guests = [
         ("wconfd-gotemplate-component", "gotemplate.wasm"),
         ("wconfd-rancher", "rancher.wasm"),
+        ("wconfd-consul", "consul.wasm"),
     ];
 
     println!("cargo:rerun-if-env-changed=WCONFD_RENDERER_WASM");
@@ -40,6 +41,7 @@ fn main() {
         "plugins/gotemplate-component",
         "plugins/sdk",
         "plugins/rancher",
+        "plugins/consul",
         "wit",
         "Cargo.lock",
         ".cargo/config.toml",

@@ -43,6 +43,23 @@ pub(crate) fn assert_matches_confd(dir: &Dir, backend: &str) {
     );
 }
 
+/// The keys confd's suite loads into key/value backends.
+pub(crate) const SUITE_KEYS: [(&str, &str); 13] = [
+    ("/key", "foobar"),
+    ("/database/host", "127.0.0.1"),
+    ("/database/password", "p@sSw0rd"),
+    ("/database/port", "3306"),
+    ("/database/username", "confd"),
+    ("/upstream/app1", "10.0.1.10:8080"),
+    ("/upstream/app2", "10.0.1.11:8080"),
+    ("/prefix/database/host", "127.0.0.1"),
+    ("/prefix/database/password", "p@sSw0rd"),
+    ("/prefix/database/port", "3306"),
+    ("/prefix/database/username", "confd"),
+    ("/prefix/upstream/app1", "10.0.1.10:8080"),
+    ("/prefix/upstream/app2", "10.0.1.11:8080"),
+];
+
 const DATABASE: [(&str, &str); 4] = [
     ("host", "127.0.0.1"),
     ("password", "p@sSw0rd"),

@@ -1,7 +1,7 @@
 //! The etcd v3 backend against a real etcd: confd's integration suite, and a watch that loses
 //! nothing (seed 003's CI/CD trigger, shared prefixes, deletions, errors, restarts).
 
-use crate::conformance::{assert_matches_confd, integration_confdir};
+use crate::conformance::{assert_matches_confd, integration_confdir, SUITE_KEYS};
 use crate::servers::Etcd;
 use crate::util::{eventually, stop_daemon, Dir, Wconfd};
 use std::time::Duration;
@@ -25,24 +25,6 @@ fn integration_suite_on_etcdv3() {
     }
 }
 
-/// The keys confd's suite loads into key/value backends.
-const SUITE_KEYS: [(&str, &str); 13] = [
-    ("/key", "foobar"),
-    ("/database/host", "127.0.0.1"),
-    ("/database/password", "p@sSw0rd"),
-    ("/database/port", "3306"),
-    ("/database/username", "confd"),
-    ("/upstream/app1", "10.0.1.10:8080"),
-    ("/upstream/app2", "10.0.1.11:8080"),
-    ("/prefix/database/host", "127.0.0.1"),
-    ("/prefix/database/password", "p@sSw0rd"),
-    ("/prefix/database/port", "3306"),
-    ("/prefix/database/username", "confd"),
-    ("/prefix/upstream/app1", "10.0.1.10:8080"),
-    ("/prefix/upstream/app2", "10.0.1.11:8080"),
-];
-
-/// A watch daemon over `etcd` for the resources in `dir/confdir`.
 /// A watch daemon over `etcd` for the resources in `dir/confdir`.
 fn daemon(etcd: &Etcd, dir: &Dir) -> std::process::Child {
     let node = etcd.client_url.as_str();

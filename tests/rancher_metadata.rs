@@ -15,10 +15,8 @@
 //!
 //! For fault tests it can also answer garbage for one path, or redirect one path elsewhere.
 
+use crate::http_emulator::{HttpEmulator, Request, Response};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -43,19 +41,18 @@ impl State {
     }
 }
 
+type Shared = Arc<(Mutex<State>, Condvar)>;
+
 /// A running emulator; stops when dropped.
 pub struct RancherMetadata {
-    port: u16,
-    state: Arc<(Mutex<State>, Condvar)>,
-    stop: Arc<AtomicBool>,
+    server: HttpEmulator,
+    state: Shared,
 }
 
 impl RancherMetadata {
     /// Serve `tree` (the answers under an API version) on a free loopback port.
     pub fn start(tree: Value) -> RancherMetadata {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let state = Arc::new((
+        let state: Shared = Arc::new((
             Mutex::new(State {
                 tree,
                 generation: 1,
@@ -65,25 +62,14 @@ impl RancherMetadata {
             }),
             Condvar::new(),
         ));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (s, st) = (state.clone(), stop.clone());
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if st.load(Ordering::SeqCst) {
-                    break;
-                }
-                if let Ok(conn) = conn {
-                    let s = s.clone();
-                    std::thread::spawn(move || serve(conn, &s));
-                }
-            }
-        });
-        RancherMetadata { port, state, stop }
+        let s = state.clone();
+        let server = HttpEmulator::start(move |req| answer(req, &s));
+        RancherMetadata { server, state }
     }
 
     /// `127.0.0.1:<port>`, as `-node` takes it.
     pub fn node(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("127.0.0.1:{}", self.server.port)
     }
 
     /// Set the value at `path` (`/self/service/x`, below the API version), creating objects on
@@ -117,18 +103,9 @@ impl RancherMetadata {
         self.state.0.lock().unwrap().redirect = Some((path.to_string(), location.to_string()));
     }
 
-    /// The request lines received so far.
+    /// The request lines received so far (`GET /path?query`).
     pub fn requests(&self) -> Vec<String> {
         self.state.0.lock().unwrap().requests.clone()
-    }
-}
-
-impl Drop for RancherMetadata {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.state.1.notify_all();
-        // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
     }
 }
 
@@ -151,64 +128,35 @@ fn lookup<'a>(tree: &'a Value, segments: &[&str]) -> Option<&'a Value> {
     Some(node)
 }
 
-fn respond(conn: &mut TcpStream, status: &str, content_type: &str, body: &str) {
-    let _ = write!(
-        conn,
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-}
-
-fn serve(mut conn: TcpStream, state: &(Mutex<State>, Condvar)) {
-    let mut reader = BufReader::new(conn.try_clone().unwrap());
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
-    }
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
-            break;
-        }
-    }
-    let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let param = |name: &str| {
-        query
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.replace("%2D", "-"))
-    };
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let (lock, cv) = state;
+fn answer(req: &Request, state: &Shared) -> Response {
+    let (lock, cv) = &**state;
     let mut st = lock.lock().unwrap();
-    st.requests.push(request_line.trim().to_string());
-    if let Some((_, to)) = st.redirect.clone().filter(|(from, _)| from == path) {
-        drop(st);
-        let _ = write!(
-            conn,
-            "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    st.requests.push(req.line());
+    if let Some((_, to)) = st.redirect.clone().filter(|(from, _)| *from == req.path) {
+        return Response::new(302, "text/plain", "").header("Location", to);
+    }
+    if req.path == "/" {
+        return Response::json(
+            200,
+            &serde_json::json!(VERSIONS.iter().map(|v| format!("/{v}")).collect::<Vec<_>>()),
         );
-        return;
     }
-    if path == "/" {
-        let body = serde_json::json!(VERSIONS.iter().map(|v| format!("/{v}")).collect::<Vec<_>>()).to_string();
-        drop(st);
-        return respond(&mut conn, "200 OK", "application/json", &body);
-    }
+    let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
     if !VERSIONS.contains(&segments[0]) {
-        drop(st);
-        return respond(&mut conn, "404 Not Found", "text/plain", "Invalid version\n");
+        return Response::new(404, "text/plain", "Invalid version\n");
     }
     let rest = &segments[1..];
     if st.garbage.as_deref() == Some(&format!("/{}", rest.join("/"))) {
-        drop(st);
-        return respond(&mut conn, "200 OK", "application/json", "<html>not json");
+        return Response::new(200, "application/json", "<html>not json");
     }
-    let waiting = param("wait").as_deref() == Some("true");
-    let old = param("value").unwrap_or_default();
-    let max_wait = match param("maxWait").and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) {
+    let waiting = req.query.get("wait").map(String::as_str) == Some("true");
+    let old = req.query.get("value").cloned().unwrap_or_default();
+    let max_wait = match req
+        .query
+        .get("maxWait")
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(0)
+    {
         0 => 60,
         s => s.min(120),
     };
@@ -223,12 +171,10 @@ fn serve(mut conn: TcpStream, state: &(Mutex<State>, Condvar)) {
         };
         let changed = found.as_ref().is_some_and(|v| text(v) != old);
         if !waiting || changed || Instant::now() >= deadline {
-            drop(st);
             return match found {
-                Some(v) => respond(&mut conn, "200 OK", "application/json", &v.to_string()),
-                None => respond(
-                    &mut conn,
-                    "404 Not Found",
+                Some(v) => Response::json(200, &v),
+                None => Response::new(
+                    404,
                     "text/plain; charset=utf-8",
                     "{\"code\":404,\"message\":\"Not found\",\"type\":\"error\"}\n",
                 ),

@@ -26,9 +26,15 @@ mod daemon;
 mod etcd;
 // The redis backend and its keyspace-notification watch, against a real redis-server.
 mod redis;
+// The HTTP plumbing of the API emulators below.
+mod http_emulator;
 // A Rancher metadata service on loopback (emulated: none can be installed here).
 mod rancher_metadata;
 // The rancher backend plugin against it.
 mod rancher;
 // The sandbox around backend plugins, with a plugin that misbehaves on request.
 mod backend_plugins;
+// A Consul KV API on loopback (emulated: none can be installed here).
+mod consul_kv;
+// The consul backend plugin against it.
+mod consul;

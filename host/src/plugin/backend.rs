@@ -199,6 +199,8 @@ pub struct BackendPlugin {
     pub(crate) default_nodes: Vec<String>,
     /// `[options]` from the manifest; confd.toml's `[backend_options]` override them.
     pub(crate) options: Vec<(String, String)>,
+    /// Environment variables passed as options `env.NAME` when set.
+    pub(crate) env_grants: Vec<String>,
     pub(crate) limits: Limits,
 }
 
@@ -267,6 +269,11 @@ impl PluginBackend {
             _ => String::new(),
         };
         let mut options = plugin.options.clone();
+        for name in &plugin.env_grants {
+            if let Ok(v) = std::env::var(name) {
+                options.push((format!("env.{name}"), v));
+            }
+        }
         options.extend(config.backend_options.iter().cloned());
         let wit_config = wit::exports::wconfd::plugin::backend::Config {
             nodes: config.nodes.clone(),

@@ -46,6 +46,9 @@ pub struct Builtin {
     native: &'static [u8],
     /// Backends: where requests may go when no `-node` is given.
     pub nodes: &'static [&'static str],
+    /// Environment variables the plugin receives as options `env.NAME` (what confd's client
+    /// library for this backend reads from the environment).
+    pub env: &'static [&'static str],
 }
 
 /// Every built-in plugin (built from `plugins/` by `build.rs`).
@@ -56,6 +59,7 @@ pub static BUILTINS: &[Builtin] = &[
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.wasm")),
         native: include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.cwasm")),
         nodes: &[],
+        env: &[],
     },
     Builtin {
         name: "rancher",
@@ -64,6 +68,16 @@ pub static BUILTINS: &[Builtin] = &[
         native: include_bytes!(concat!(env!("OUT_DIR"), "/rancher.cwasm")),
         // confd's rancher backend talks to http://rancher-metadata without -node.
         nodes: &["http://rancher-metadata"],
+        env: &[],
+    },
+    Builtin {
+        name: "consul",
+        kind: Kind::Backend,
+        wasm: include_bytes!(concat!(env!("OUT_DIR"), "/consul.wasm")),
+        native: include_bytes!(concat!(env!("OUT_DIR"), "/consul.cwasm")),
+        nodes: &["127.0.0.1:8500"],
+        // confd's consul client takes its ACL token from the environment only.
+        env: &["CONSUL_HTTP_TOKEN"],
     },
 ];
 
@@ -181,12 +195,19 @@ fn renderer_from_component(
     ))
 }
 
+/// What a backend plugin is given besides the operator's configuration.
+#[derive(Clone, Debug, Default)]
+struct BackendDefaults {
+    nodes: Vec<String>,
+    options: Vec<(String, String)>,
+    env: Vec<String>,
+}
+
 fn backend_from_component(
     engine: &Engine,
     name: &str,
     component: &Component,
-    nodes: Vec<String>,
-    options: Vec<(String, String)>,
+    defaults: BackendDefaults,
     opts: &LoadOptions<'_>,
 ) -> Result<BackendPlugin, String> {
     use backend::BackendState;
@@ -202,8 +223,9 @@ fn backend_from_component(
         name: name.to_string(),
         engine: engine.clone(),
         pre,
-        default_nodes: nodes,
-        options,
+        default_nodes: defaults.nodes,
+        options: defaults.options,
+        env_grants: defaults.env,
         limits: opts.limits.clone(),
     })
 }
@@ -225,16 +247,12 @@ impl Plugins {
     }
 
     /// Add `component` (already compiled) as plugin `name` of `kind`.
-    #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
         engine: &Engine,
-        name: &str,
-        kind: Kind,
-        source: String,
+        (name, kind, source): (&str, Kind, String),
         loaded: Result<(Component, cache::Origin), String>,
-        nodes: Vec<String>,
-        options: Vec<(String, String)>,
+        defaults: BackendDefaults,
         opts: &LoadOptions<'_>,
     ) {
         let (component, origin) = match loaded {
@@ -245,7 +263,7 @@ impl Plugins {
             Kind::Renderer => renderer_from_component(engine, name, &component, opts).map(|r| {
                 self.renderers.insert(name.into(), Ok(Arc::new(r)));
             }),
-            Kind::Backend => backend_from_component(engine, name, &component, nodes, options, opts).map(|b| {
+            Kind::Backend => backend_from_component(engine, name, &component, defaults, opts).map(|b| {
                 self.backends.insert(name.into(), Ok(b));
             }),
             Kind::Helpers => Err("helpers plugins need a later wconfd:plugin version".into()),
@@ -276,17 +294,12 @@ impl Plugins {
         let mut cache = Cache::new(opts.cache_dir);
         for b in BUILTINS {
             let loaded = builtin_component(&engine, b, &mut cache);
-            let nodes = b.nodes.iter().map(|n| n.to_string()).collect();
-            plugins.add(
-                &engine,
-                b.name,
-                b.kind,
-                "built-in".into(),
-                loaded,
-                nodes,
-                Vec::new(),
-                opts,
-            );
+            let defaults = BackendDefaults {
+                nodes: b.nodes.iter().map(|n| n.to_string()).collect(),
+                options: Vec::new(),
+                env: b.env.iter().map(|n| n.to_string()).collect(),
+            };
+            plugins.add(&engine, (b.name, b.kind, "built-in".into()), loaded, defaults, opts);
         }
         let Some(dir) = opts.plugin_dir else {
             return plugins;
@@ -307,7 +320,13 @@ impl Plugins {
                 Ok(m) => {
                     let loaded = cache.load(&engine, &m.wasm, &m.sha256).map_err(|e| format!("{e:#}"));
                     let source = m.wasm_path.display().to_string();
-                    plugins.add(&engine, &m.name, m.kind, source, loaded, m.nodes, m.options, opts);
+                    // A directory plugin gets no environment: granting it is the operator's call.
+                    let defaults = BackendDefaults {
+                        nodes: m.nodes,
+                        options: m.options,
+                        env: Vec::new(),
+                    };
+                    plugins.add(&engine, (&m.name, m.kind, source), loaded, defaults, opts);
                 }
                 Err(e) => {
                     // Learn the name and kind from the raw text, so that a refused override

@@ -72,6 +72,38 @@ pub fn request(
     headers: &[(&str, &str)],
     body: Option<&[u8]>,
 ) -> Result<Response, BackendError> {
+    start(method, url, headers, body)?.finish()
+}
+
+/// Start `GET` requests to every URL at once and return the first answer (its index and the
+/// response); the others are cancelled. This is how a plugin waits on several long-polls
+/// (e.g. one blocking query per key) in one call.
+pub fn first_of(urls: &[String], headers: &[(&str, &str)]) -> Result<(usize, Response), BackendError> {
+    let pending: Vec<Pending> = urls
+        .iter()
+        .map(|u| start("GET", u, headers, None))
+        .collect::<Result<_, _>>()?;
+    if pending.is_empty() {
+        return Err(BackendError::BadConfig("first_of: no URLs".into()));
+    }
+    let pollables: Vec<_> = pending.iter().map(|p| p.future.subscribe()).collect();
+    let refs: Vec<&wasip2::io::poll::Pollable> = pollables.iter().collect();
+    let ready = wasip2::io::poll::poll(&refs);
+    let first = ready.first().copied().unwrap_or(0) as usize;
+    drop(pollables);
+    let mut pending = pending;
+    let winner = pending.swap_remove(first);
+    drop(pending);
+    Ok((first, winner.finish()?))
+}
+
+/// A request on its way: the answer is read by [`Pending::finish`].
+struct Pending {
+    url: String,
+    future: wasip2::http::types::FutureIncomingResponse,
+}
+
+fn start(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Result<Pending, BackendError> {
     let (scheme, authority, path) = split_url(url)?;
     let entries: Vec<(String, Vec<u8>)> = headers
         .iter()
@@ -105,34 +137,54 @@ pub fn request(
         drop(stream);
     }
     OutgoingBody::finish(outgoing, None).map_err(|e| transport(url, e))?;
-    future.subscribe().block();
-    let answer = match future.get() {
-        Some(Ok(Ok(r))) => r,
-        Some(Ok(Err(e))) => return Err(transport(url, e)),
-        Some(Err(())) | None => return Err(BackendError::Other(format!("{url}: no answer"))),
-    };
-    let status = answer.status();
-    let headers = answer.headers().entries();
-    let incoming = answer
-        .consume()
-        .map_err(|_| BackendError::Other(format!("{url}: no body")))?;
-    let stream = incoming
-        .stream()
-        .map_err(|_| BackendError::Other(format!("{url}: no body stream")))?;
-    let mut body = Vec::new();
-    loop {
-        match stream.blocking_read(64 * 1024) {
-            Ok(chunk) => body.extend_from_slice(&chunk),
-            Err(StreamError::Closed) => break,
-            Err(StreamError::LastOperationFailed(e)) => {
-                return Err(BackendError::Unreachable(format!(
-                    "{url}: reading the answer: {}",
-                    e.to_debug_string()
-                )))
+    Ok(Pending {
+        url: url.to_string(),
+        future,
+    })
+}
+
+impl Pending {
+    /// Wait for the answer and read all of it.
+    fn finish(self) -> Result<Response, BackendError> {
+        let url = self.url.as_str();
+        self.future.subscribe().block();
+        let answer = match self.future.get() {
+            Some(Ok(Ok(r))) => r,
+            Some(Ok(Err(e))) => return Err(transport(url, e)),
+            Some(Err(())) | None => return Err(BackendError::Other(format!("{url}: no answer"))),
+        };
+        let status = answer.status();
+        let headers = answer.headers().entries();
+        let incoming = answer
+            .consume()
+            .map_err(|_| BackendError::Other(format!("{url}: no body")))?;
+        let stream = incoming
+            .stream()
+            .map_err(|_| BackendError::Other(format!("{url}: no body stream")))?;
+        let mut body = Vec::new();
+        loop {
+            match stream.blocking_read(64 * 1024) {
+                Ok(chunk) => body.extend_from_slice(&chunk),
+                Err(StreamError::Closed) => break,
+                Err(StreamError::LastOperationFailed(e)) => {
+                    return Err(BackendError::Unreachable(format!(
+                        "{url}: reading the answer: {}",
+                        e.to_debug_string()
+                    )))
+                }
             }
         }
+        Ok(Response { status, headers, body })
     }
-    Ok(Response { status, headers, body })
+}
+
+/// The `Authorization` value for HTTP Basic authentication.
+pub fn basic_auth(username: &str, password: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))
+    )
 }
 
 /// How a transport failure reads: who refused what.
