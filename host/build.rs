@@ -31,6 +31,7 @@ fn main() {
         ("wconfd-gotemplate-component", "gotemplate.wasm"),
         ("wconfd-rancher", "rancher.wasm"),
         ("wconfd-consul", "consul.wasm"),
+        ("wconfd-vault", "vault.wasm"),
     ];
 
     println!("cargo:rerun-if-env-changed=WCONFD_RENDERER_WASM");
@@ -42,6 +43,7 @@ fn main() {
         "plugins/sdk",
         "plugins/rancher",
         "plugins/consul",
+        "plugins/vault",
         "wit",
         "Cargo.lock",
         ".cargo/config.toml",

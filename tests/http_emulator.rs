@@ -4,7 +4,7 @@
 //! may block (long-polls).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -16,8 +16,9 @@ pub struct Request {
     pub path: String,
     /// Query parameters (`recurse` with no value maps to "").
     pub query: BTreeMap<String, String>,
-    /// Header names lower-cased. (The emulated APIs take no request bodies.)
+    /// Header names lower-cased.
     pub headers: BTreeMap<String, String>,
+    pub body: Vec<u8>,
 }
 
 impl Request {
@@ -141,6 +142,8 @@ fn serve(mut conn: TcpStream, handler: &Handler) {
             headers.insert(n.trim().to_ascii_lowercase(), v.trim().to_string());
         }
     }
+    let mut body = vec![0; headers.get("content-length").and_then(|l| l.parse().ok()).unwrap_or(0)];
+    let _ = reader.read_exact(&mut body);
     let mut parts = request_line.split_whitespace();
     let method = parts.next().unwrap_or("GET").to_string();
     let target = parts.next().unwrap_or("/");
@@ -158,6 +161,7 @@ fn serve(mut conn: TcpStream, handler: &Handler) {
         path: percent_decode(path),
         query,
         headers,
+        body,
     };
     let res = handler(&req);
     let reason = match res.status {

@@ -38,3 +38,7 @@ mod backend_plugins;
 mod consul_kv;
 // The consul backend plugin against it.
 mod consul;
+// A Vault API on loopback (emulated: none can be installed here).
+mod vault_api;
+// The vault backend plugin against it.
+mod vault;

@@ -201,6 +201,8 @@ pub struct BackendPlugin {
     pub(crate) options: Vec<(String, String)>,
     /// Environment variables passed as options `env.NAME` when set.
     pub(crate) env_grants: Vec<String>,
+    /// Files whose contents are passed as options `file:PATH` when readable.
+    pub(crate) file_grants: Vec<String>,
     pub(crate) limits: Limits,
 }
 
@@ -268,7 +270,18 @@ impl PluginBackend {
             Some(crate::config::Val::Str(s)) => s.clone(),
             _ => String::new(),
         };
-        let mut options = plugin.options.clone();
+        // What the host tells every backend plugin, then its grants, then the manifest's and
+        // the operator's options (later entries win).
+        let mut options = vec![
+            ("watch".to_string(), config.watch.to_string()),
+            ("interval".to_string(), config.interval.to_string()),
+        ];
+        options.extend(plugin.options.iter().cloned());
+        for path in &plugin.file_grants {
+            if let Ok(text) = std::fs::read_to_string(path) {
+                options.push((format!("file:{path}"), text));
+            }
+        }
         for name in &plugin.env_grants {
             if let Ok(v) = std::env::var(name) {
                 options.push((format!("env.{name}"), v));

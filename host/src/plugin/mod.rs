@@ -49,6 +49,8 @@ pub struct Builtin {
     /// Environment variables the plugin receives as options `env.NAME` (what confd's client
     /// library for this backend reads from the environment).
     pub env: &'static [&'static str],
+    /// Files the plugin receives as options `file:PATH` (their contents, when readable).
+    pub files: &'static [&'static str],
 }
 
 /// Every built-in plugin (built from `plugins/` by `build.rs`).
@@ -60,6 +62,7 @@ pub static BUILTINS: &[Builtin] = &[
         native: include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.cwasm")),
         nodes: &[],
         env: &[],
+        files: &[],
     },
     Builtin {
         name: "rancher",
@@ -69,6 +72,7 @@ pub static BUILTINS: &[Builtin] = &[
         // confd's rancher backend talks to http://rancher-metadata without -node.
         nodes: &["http://rancher-metadata"],
         env: &[],
+        files: &[],
     },
     Builtin {
         name: "consul",
@@ -78,6 +82,17 @@ pub static BUILTINS: &[Builtin] = &[
         nodes: &["127.0.0.1:8500"],
         // confd's consul client takes its ACL token from the environment only.
         env: &["CONSUL_HTTP_TOKEN"],
+        files: &[],
+    },
+    Builtin {
+        name: "vault",
+        kind: Kind::Backend,
+        wasm: include_bytes!(concat!(env!("OUT_DIR"), "/vault.wasm")),
+        native: include_bytes!(concat!(env!("OUT_DIR"), "/vault.cwasm")),
+        nodes: &["http://127.0.0.1:8200"],
+        env: &[],
+        // The kubernetes auth type logs in with the pod's service account token.
+        files: &["/var/run/secrets/kubernetes.io/serviceaccount/token"],
     },
 ];
 
@@ -201,6 +216,7 @@ struct BackendDefaults {
     nodes: Vec<String>,
     options: Vec<(String, String)>,
     env: Vec<String>,
+    files: Vec<String>,
 }
 
 fn backend_from_component(
@@ -226,6 +242,7 @@ fn backend_from_component(
         default_nodes: defaults.nodes,
         options: defaults.options,
         env_grants: defaults.env,
+        file_grants: defaults.files,
         limits: opts.limits.clone(),
     })
 }
@@ -298,6 +315,7 @@ impl Plugins {
                 nodes: b.nodes.iter().map(|n| n.to_string()).collect(),
                 options: Vec::new(),
                 env: b.env.iter().map(|n| n.to_string()).collect(),
+                files: b.files.iter().map(|n| n.to_string()).collect(),
             };
             plugins.add(&engine, (b.name, b.kind, "built-in".into()), loaded, defaults, opts);
         }
@@ -325,6 +343,7 @@ impl Plugins {
                         nodes: m.nodes,
                         options: m.options,
                         env: Vec::new(),
+                        files: Vec::new(),
                     };
                     plugins.add(&engine, (&m.name, m.kind, source), loaded, defaults, opts);
                 }

@@ -18,7 +18,9 @@
 
 use base64::Engine;
 use serde_json::Value;
-use wconfd_plugin_sdk::backend::{BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot};
+use wconfd_plugin_sdk::backend::{
+    base_url, option, option_or, BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot,
+};
 use wconfd_plugin_sdk::http;
 
 struct Consul;
@@ -35,15 +37,6 @@ struct ConsulClient {
     base: String,
     headers: Vec<(String, String)>,
     wait_seconds: u32,
-}
-
-fn option<'a>(config: &'a Config, name: &str) -> Option<&'a str> {
-    config
-        .options
-        .iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
 }
 
 /// `/v1/kv/<key>` for an absolute key (Consul keys have no leading `/`).
@@ -105,16 +98,7 @@ impl ConsulClient {
 impl GuestClient for ConsulClient {
     fn open(config: Config) -> Result<Client, BackendError> {
         let node = config.nodes.first().map(String::as_str).unwrap_or("127.0.0.1:8500");
-        let scheme = if config.scheme.is_empty() {
-            "http"
-        } else {
-            config.scheme.as_str()
-        };
-        let base = if node.contains("://") {
-            node.trim_end_matches('/').to_string()
-        } else {
-            format!("{scheme}://{}", node.trim_end_matches('/'))
-        };
+        let base = base_url(node, &config.scheme);
         let mut headers = Vec::new();
         let token = if !config.auth_token.is_empty() {
             Some(config.auth_token.clone())
@@ -130,12 +114,7 @@ impl GuestClient for ConsulClient {
                 http::basic_auth(&config.username, &config.password),
             ));
         }
-        let wait_seconds = match option(&config, "wait") {
-            None => 300,
-            Some(v) => v
-                .parse()
-                .map_err(|_| BackendError::BadConfig(format!("option wait = {v:?} is not a number of seconds")))?,
-        };
+        let wait_seconds = option_or(&config, "wait", 300)?;
         Ok(Client::new(ConsulClient {
             base,
             headers,

@@ -20,7 +20,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::time::Duration;
-use wconfd_plugin_sdk::backend::{BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot};
+use wconfd_plugin_sdk::backend::{base_url, option_or, BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot};
 use wconfd_plugin_sdk::flatten::{tree_walk, ArrayKeys};
 use wconfd_plugin_sdk::{http, log, revision_of, sleep};
 
@@ -43,15 +43,6 @@ struct RancherClient {
     max_wait: u32,
     /// revision -> the version text it stands for, so a watch can long-poll on it.
     versions: RefCell<HashMap<u64, String>>,
-}
-
-fn option<T: std::str::FromStr>(config: &Config, name: &str, default: T) -> Result<T, BackendError> {
-    match config.options.iter().rev().find(|(k, _)| k == name) {
-        None => Ok(default),
-        Some((_, v)) => v
-            .parse()
-            .map_err(|_| BackendError::BadConfig(format!("option {name} = {v:?} is not a number"))),
-    }
 }
 
 /// The version key of the API version `path` lives under: `/2015-12-19/self` ->
@@ -101,16 +92,15 @@ impl GuestClient for RancherClient {
     fn open(config: Config) -> Result<Client, BackendError> {
         let base = match config.nodes.first() {
             None => DEFAULT_BASE.to_string(),
-            Some(n) if n.contains("://") => n.trim_end_matches('/').to_string(),
-            Some(n) => format!("http://{}", n.trim_end_matches('/')),
+            Some(n) => base_url(n, "http"),
         };
         let client = RancherClient {
             base,
-            max_wait: option(&config, "max_wait", 10)?,
+            max_wait: option_or(&config, "max_wait", 10)?,
             versions: RefCell::new(HashMap::new()),
         };
         // confd's testConnection: any HTTP answer will do; transport failures are retried.
-        let attempts: u32 = option(&config, "probe_attempts", 5)?;
+        let attempts: u32 = option_or(&config, "probe_attempts", 5)?;
         for attempt in 0..attempts {
             match http::get(&client.url("/"), &JSON) {
                 Ok(_) => break,

@@ -105,10 +105,14 @@ struct Pending {
 
 fn start(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Result<Pending, BackendError> {
     let (scheme, authority, path) = split_url(url)?;
-    let entries: Vec<(String, Vec<u8>)> = headers
+    let mut entries: Vec<(String, Vec<u8>)> = headers
         .iter()
         .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
         .collect();
+    if let Some(b) = body {
+        // A known length, not a chunked stream: simpler for every server.
+        entries.push(("Content-Length".into(), b.len().to_string().into_bytes()));
+    }
     let fields = Fields::from_list(&entries)
         .map_err(|e| BackendError::BadConfig(format!("{method} {url}: header refused: {e:?}")))?;
     let req = OutgoingRequest::new(fields);

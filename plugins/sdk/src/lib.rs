@@ -40,6 +40,39 @@ pub mod backend {
     pub use crate::exports::wconfd::plugin::backend::{BackendError, Client, Config, Guest, GuestClient, Snapshot};
     pub use crate::wconfd::plugin::types::Kv;
 
+    /// The operator's option `name` (`-backend-option`, `[backend_options]`, the manifest's
+    /// `[options]`; the last one given wins).
+    pub fn option<'a>(config: &'a Config, name: &str) -> Option<&'a str> {
+        config
+            .options
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Option `name` parsed, `default` when absent; a value that does not parse is a
+    /// `bad-config` error naming the option.
+    pub fn option_or<T: std::str::FromStr>(config: &Config, name: &str, default: T) -> Result<T, BackendError> {
+        match option(config, name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse()
+                .map_err(|_| BackendError::BadConfig(format!("option {name} = {v:?} is not valid"))),
+        }
+    }
+
+    /// The base URL for a node given as `host:port` or as a URL: `scheme` applies when it has
+    /// none; no trailing `/`.
+    pub fn base_url(node: &str, scheme: &str) -> String {
+        let node = node.trim_end_matches('/');
+        if node.contains("://") {
+            node.to_string()
+        } else {
+            format!("{}://{node}", if scheme.is_empty() { "http" } else { scheme })
+        }
+    }
+
     /// The message of `e` without its kind, for a log line.
     pub fn message(e: &BackendError) -> &str {
         match e {

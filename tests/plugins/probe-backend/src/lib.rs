@@ -27,12 +27,7 @@ struct ProbeClient {
 
 impl ProbeClient {
     fn option(&self, name: &str) -> Option<&str> {
-        self.config
-            .options
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        wconfd_plugin_sdk::backend::option(&self.config, name)
     }
 
     fn fetch(&self, key: &str) -> Result<http::Response, BackendError> {
