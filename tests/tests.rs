@@ -42,3 +42,5 @@ mod consul;
 mod vault_api;
 // The vault backend plugin against it.
 mod vault;
+// `wconfd plugin new` and `wconfd plugin inspect`.
+mod plugin_tools;

@@ -10,8 +10,12 @@ const PLUGIN_USAGE: &str = "Usage:
   wconfd plugin manifest FILE.wasm [-name NAME] [-kind renderer|backend|helpers]
       print a manifest for FILE.wasm (put it beside the .wasm as NAME.toml)
   wconfd plugin builtin DIR
-      write the built-in plugins (the gotemplate renderer, the rancher backend) and their
-      manifests into DIR
+      write the built-in plugins (the gotemplate renderer; the rancher, consul and vault
+      backends) and their manifests into DIR
+  wconfd plugin inspect FILE.wasm
+      print a plugin's world, WIT version, imports, exports and sha256
+  wconfd plugin new backend NAME [DIR]
+      write a buildable backend plugin project into DIR (default ./NAME)
 ";
 
 /// `wconfd plugin ...`.
@@ -67,11 +71,73 @@ pub fn plugin_command(args: &[String]) -> ExitCode {
                 }
             }
         }
+        Some("inspect") if args.len() == 2 => match inspect(Path::new(&args[1])) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{}: {e}", args[1]);
+                ExitCode::from(1)
+            }
+        },
+        Some("new") if args.len() >= 3 && args[1] == "backend" => {
+            let name = &args[2];
+            let dir = args.get(3).map(Path::new).unwrap_or(Path::new(name));
+            match crate::plugin::starter::new_backend(dir, name) {
+                Ok(()) => {
+                    println!(
+                        "wrote {}: build it with `cargo build --target wasm32-wasip2 --release` there",
+                        dir.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         _ => {
             eprint!("{PLUGIN_USAGE}");
             ExitCode::from(2)
         }
     }
+}
+
+/// What `wconfd plugin inspect` prints: the world the component implements (by its exports),
+/// every import and export, and its hash.
+fn inspect(path: &Path) -> Result<String, String> {
+    use crate::plugin::bindings::{BACKEND_WIT, RENDERER_WIT};
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let engine = crate::plugin::engine().map_err(|e| format!("{e:#}"))?;
+    let component = wasmtime::component::Component::new(&engine, &bytes)
+        .map_err(|e| format!("not a WebAssembly component wconfd can load: {e:#}"))?;
+    let ty = component.component_type();
+    let imports: Vec<String> = ty.imports(&engine).map(|(n, _)| n.to_string()).collect();
+    let exports: Vec<String> = ty.exports(&engine).map(|(n, _)| n.to_string()).collect();
+    let version = |wit: &str| wit.rsplit_once('@').map(|(_, v)| v.to_string()).unwrap_or_default();
+    let world = if exports.contains(&format!("wconfd:plugin/renderer@{}", version(RENDERER_WIT))) {
+        format!("renderer-plugin ({RENDERER_WIT}), kind = \"renderer\"")
+    } else if exports.contains(&format!("wconfd:plugin/backend@{}", version(BACKEND_WIT))) {
+        format!("backend-plugin ({BACKEND_WIT}), kind = \"backend\"")
+    } else {
+        "none this wconfd implements (no wconfd:plugin renderer or backend export)".into()
+    };
+    let mut out = format!(
+        "file: {}\nsha256: {}\nworld: {world}\n",
+        path.display(),
+        manifest::sha256_hex(&bytes)
+    );
+    out.push_str("imports:\n");
+    for i in &imports {
+        out.push_str(&format!("  {i}\n"));
+    }
+    out.push_str("exports:\n");
+    for e in &exports {
+        out.push_str(&format!("  {e}\n"));
+    }
+    Ok(out)
 }
 
 /// The main entry: confd's command line.

@@ -18,6 +18,7 @@ mod host_imports;
 pub mod limits;
 pub mod manifest;
 mod renderer;
+pub mod starter;
 
 pub use backend::{BackendPlugin, PluginBackend};
 pub use bindings::wconfd::plugin::types::Kv;
