@@ -71,6 +71,40 @@ fn acl_tokens_from_the_flag_or_the_environment_and_basic_auth() {
     assert_eq!(dir.read("app.out"), "db\n");
 }
 
+#[test]
+fn https_with_the_operators_ca_and_client_certificate_applied_by_the_host() {
+    let certs = crate::servers::Certs::new();
+    let kv = ConsulKv::start_tls(
+        &certs.path("ca.pem"),
+        &certs.path("server.pem"),
+        &certs.path("server-key.pem"),
+    );
+    kv.put("/app/name", "tls");
+    let dir = Dir::new();
+    dir.keyed("app", "/app", "{{getv \"/app/name\"}}\n");
+    let ca = certs.path("ca.pem");
+    // Without the client certificate the server refuses the handshake.
+    consul(&dir, &kv, &["-onetime", "-scheme", "https", "-client-ca-keys", &ca])
+        .run()
+        .code(1)
+        .stderr_has("backend consul (unreachable)");
+    assert!(!dir.exists("app.out"));
+    let mut args = vec!["-onetime", "-scheme", "https"];
+    let tls = certs.client_flags();
+    args.extend(tls.iter().map(String::as_str));
+    consul(&dir, &kv, &args).run().ok();
+    assert_eq!(dir.read("app.out"), "tls\n");
+    // A CA file that does not exist is a configuration error naming it.
+    consul(
+        &dir,
+        &kv,
+        &["-onetime", "-scheme", "https", "-client-ca-keys", "/nonexistent/ca.pem"],
+    )
+    .run()
+    .code(1)
+    .stderr_has("-client-ca-keys /nonexistent/ca.pem");
+}
+
 /// Reads of `key` that were not blocking queries: one per pass of a resource on that key.
 fn passes_reading(kv: &ConsulKv, key: &str) -> usize {
     let read = format!("GET /v1/kv/{key}?recurse");

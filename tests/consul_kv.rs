@@ -58,6 +58,15 @@ pub struct ConsulKv {
 
 impl ConsulKv {
     pub fn start() -> ConsulKv {
+        Self::start_with(|h| HttpEmulator::start(h))
+    }
+
+    /// Over HTTPS, requiring a client certificate signed by `ca` (paths to PEM files).
+    pub fn start_tls(ca: &str, cert: &str, key: &str) -> ConsulKv {
+        Self::start_with(|h| HttpEmulator::start_tls((ca, cert, key), h))
+    }
+
+    fn start_with(server: impl FnOnce(Box<dyn Fn(&Request) -> Response + Send + Sync>) -> HttpEmulator) -> ConsulKv {
         let state: Shared = Arc::new((
             Mutex::new(State {
                 index: 1,
@@ -66,7 +75,7 @@ impl ConsulKv {
             Condvar::new(),
         ));
         let s = state.clone();
-        let server = HttpEmulator::start(move |req| answer(req, &s));
+        let server = server(Box::new(move |req| answer(req, &s)));
         ConsulKv { server, state }
     }
 

@@ -73,6 +73,39 @@ pub struct HttpEmulator {
 
 impl HttpEmulator {
     pub fn start(handler: impl Fn(&Request) -> Response + Send + Sync + 'static) -> HttpEmulator {
+        Self::start_with(None, handler)
+    }
+
+    /// HTTPS: the server certificate `cert`/`key`, and client certificates signed by `ca`
+    /// required of every client.
+    pub fn start_tls(
+        (ca, cert, key): (&str, &str, &str),
+        handler: impl Fn(&Request) -> Response + Send + Sync + 'static,
+    ) -> HttpEmulator {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let mut roots = rustls::RootCertStore::empty();
+        for c in CertificateDer::pem_file_iter(ca).unwrap() {
+            roots.add(c.unwrap()).unwrap();
+        }
+        let verifier = rustls::server::WebPkiClientVerifier::builder(Arc::new(roots))
+            .build()
+            .unwrap();
+        let chain = CertificateDer::pem_file_iter(cert)
+            .unwrap()
+            .map(|c| c.unwrap())
+            .collect();
+        let config = rustls::ServerConfig::builder()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(chain, PrivateKeyDer::from_pem_file(key).unwrap())
+            .unwrap();
+        Self::start_with(Some(Arc::new(config)), handler)
+    }
+
+    fn start_with(
+        tls: Option<Arc<rustls::ServerConfig>>,
+        handler: impl Fn(&Request) -> Response + Send + Sync + 'static,
+    ) -> HttpEmulator {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -85,7 +118,16 @@ impl HttpEmulator {
                 }
                 if let Ok(conn) = conn {
                     let h = handler.clone();
-                    std::thread::spawn(move || serve(conn, &*h));
+                    let tls = tls.clone();
+                    std::thread::spawn(move || match tls {
+                        None => serve(conn, &*h),
+                        Some(config) => {
+                            let Ok(session) = rustls::ServerConnection::new(config) else {
+                                return;
+                            };
+                            serve(rustls::StreamOwned::new(session, conn), &*h)
+                        }
+                    });
                 }
             }
         });
@@ -126,8 +168,8 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn serve(mut conn: TcpStream, handler: &Handler) {
-    let mut reader = BufReader::new(conn.try_clone().unwrap());
+fn serve(conn: impl Read + Write, handler: &Handler) {
+    let mut reader = BufReader::new(conn);
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).is_err() {
         return;
@@ -180,6 +222,8 @@ fn serve(mut conn: TcpStream, handler: &Handler) {
         "Content-Length: {}\r\nConnection: close\r\n\r\n",
         res.body.len()
     ));
+    let conn = reader.get_mut();
     let _ = conn.write_all(head.as_bytes());
     let _ = conn.write_all(&res.body);
+    let _ = conn.flush();
 }

@@ -338,4 +338,16 @@ impl Certs {
     pub fn path(&self, f: &str) -> String {
         self.dir.path().join(f).display().to_string()
     }
+
+    /// confd's flags for this CA and the client certificate.
+    pub fn client_flags(&self) -> Vec<String> {
+        [
+            ("-client-ca-keys", "ca.pem"),
+            ("-client-cert", "client.pem"),
+            ("-client-key", "client-key.pem"),
+        ]
+        .iter()
+        .flat_map(|(flag, file)| [flag.to_string(), self.path(file)])
+        .collect()
+    }
 }

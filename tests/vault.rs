@@ -1,6 +1,7 @@
 //! The vault backend: the built-in WebAssembly plugin against the Vault API emulator
-//! (`vault_api.rs`). confd's integration suite, every auth type confd has but `cert` (which
-//! needs the host's TLS), confd's value rules on KV v1 and v2, and polling in watch mode.
+//! (`vault_api.rs`). confd's integration suite, every auth type confd has (`cert` over HTTPS
+//! with the client certificate the host presents), confd's value rules on KV v1 and v2, and
+//! polling in watch mode.
 
 use crate::conformance::{assert_matches_confd, integration_confdir, SUITE_KEYS};
 use crate::util::{eventually, stop_daemon, Dir, Wconfd};
@@ -188,4 +189,31 @@ fn watch_mode_re_reads_vault_every_interval_and_says_so() {
         stderr.contains("vault has no change notification: in watch mode its keys are re-read every 1s (-interval)"),
         "{stderr}"
     );
+}
+
+#[test]
+fn cert_auth_over_https_logs_in_with_the_client_certificate_the_host_presents() {
+    let certs = crate::servers::Certs::new();
+    let v = VaultApi::start_tls(
+        ROOT,
+        &certs.path("ca.pem"),
+        &certs.path("server.pem"),
+        &certs.path("server-key.pem"),
+    );
+    v.enable_kv("key", 1);
+    v.write("key", json!({"value": "over-tls"}));
+    v.enable_auth("cert", "cert", json!({}));
+    let dir = Dir::new();
+    dir.keyed("k", "/key", "{{getv \"/key\"}}\n");
+    let (ca, cert, key) = (
+        certs.path("ca.pem"),
+        certs.path("client.pem"),
+        certs.path("client-key.pem"),
+    );
+    let mut args = vec!["-onetime", "-auth-type", "cert"];
+    let tls = certs.client_flags();
+    args.extend(tls.iter().map(String::as_str));
+    vault(&dir, &v, &args).run().ok();
+    assert_eq!(dir.read("k.out"), "over-tls\n");
+    assert!(v.requests().contains(&"PUT /v1/auth/cert/login".to_string()));
 }

@@ -6,7 +6,8 @@
 //!   `403 {"errors":["permission denied"]}`; `GET /v1/auth/token/lookup-self` describes it;
 //! - logins (`PUT /v1/auth/<mount>/login`, `.../login/<username>` for userpass) take the auth
 //!   method's JSON fields (approle: `role_id`, `secret_id`; app-id: `app_id`, `user_id`;
-//!   userpass: `password`; github: `token`; kubernetes: `jwt`, `role`) and answer
+//!   userpass: `password`; github: `token`; kubernetes: `jwt`, `role`; cert: the TLS client
+//!   certificate, which the HTTPS listener requires and verifies before any request) and answer
 //!   `{"auth":{"client_token":...}}`, or `400 {"errors":["invalid credentials"]}`;
 //! - KV version 1 mounts: `GET /v1/<mount>/<path>` answers `{"data":{...}}`, and with
 //!   `?list=true` `{"data":{"keys":[...]}}` (folders end in `/`); missing is `404`;
@@ -34,6 +35,7 @@ struct State {
 pub struct VaultApi {
     server: HttpEmulator,
     state: Arc<Mutex<State>>,
+    scheme: &'static str,
 }
 
 fn errors(status: u16, msg: &str) -> Response {
@@ -43,18 +45,33 @@ fn errors(status: u16, msg: &str) -> Response {
 impl VaultApi {
     /// A Vault whose root token is `root_token`.
     pub fn start(root_token: &str) -> VaultApi {
+        Self::start_with(root_token, None)
+    }
+
+    /// Over HTTPS, requiring client certificates signed by `ca` (what the `cert` auth method
+    /// authenticates with; PEM file paths).
+    pub fn start_tls(root_token: &str, ca: &str, cert: &str, key: &str) -> VaultApi {
+        Self::start_with(root_token, Some((ca, cert, key)))
+    }
+
+    fn start_with(root_token: &str, tls: Option<(&str, &str, &str)>) -> VaultApi {
         let state = Arc::new(Mutex::new(State {
             tokens: vec![root_token.to_string()],
             ..State::default()
         }));
         let s = state.clone();
-        let server = HttpEmulator::start(move |req| answer(req, &s));
-        VaultApi { server, state }
+        let handler = move |req: &Request| answer(req, &s);
+        let server = match tls {
+            None => HttpEmulator::start(handler),
+            Some(files) => HttpEmulator::start_tls(files, handler),
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        VaultApi { server, state, scheme }
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http(s)://127.0.0.1:<port>`.
     pub fn node(&self) -> String {
-        format!("http://127.0.0.1:{}", self.server.port)
+        format!("{}://127.0.0.1:{}", self.scheme, self.server.port)
     }
 
     /// `vault secrets enable -path <mount> -version <v> kv`.

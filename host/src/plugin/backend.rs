@@ -81,6 +81,8 @@ impl Origin {
 pub struct NodeAllowList {
     plugin: String,
     allowed: Arc<Vec<Origin>>,
+    /// The operator's CA and client certificate for https nodes, when given.
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl NodeAllowList {
@@ -134,6 +136,9 @@ impl WasiHttpHooks for NodeAllowList {
                 list.join(", ")
             );
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
+        }
+        if let (Some(tls), Some("https")) = (self.tls.clone(), request.uri().scheme_str()) {
+            return Box::new(super::tls::send(request, tls));
         }
         Box::new(async move {
             use http_body_util::BodyExt;
@@ -217,6 +222,7 @@ struct Shared {
     plugin: BackendPlugin,
     config: wit::exports::wconfd::plugin::backend::Config,
     allowed: Arc<Vec<Origin>>,
+    tls: Option<Arc<rustls::ClientConfig>>,
     sources: String,
     idle: Mutex<Vec<Instance>>,
 }
@@ -306,11 +312,13 @@ impl PluginBackend {
             options,
         };
         let sources = nodes.join(", ");
+        let tls = super::tls::client_config(config)?;
         Ok(PluginBackend {
             shared: Arc::new(Shared {
                 plugin,
                 config: wit_config,
                 allowed: Arc::new(allowed),
+                tls,
                 sources,
                 idle: Mutex::new(Vec::new()),
             }),
@@ -327,6 +335,7 @@ impl PluginBackend {
             hooks: NodeAllowList {
                 plugin: p.name.clone(),
                 allowed: s.allowed.clone(),
+                tls: s.tls.clone(),
             },
             table: ResourceTable::new(),
             limits: Limiter::new(&p.limits),
@@ -463,6 +472,7 @@ mod tests {
         let list = NodeAllowList {
             plugin: "t".into(),
             allowed: Arc::new(vec![Origin::parse("127.0.0.1:8500", "").unwrap()]),
+            tls: None,
         };
         let allows = |u: &str| list.allows(&u.parse::<http::Uri>().unwrap());
         assert!(allows("http://127.0.0.1:8500/v1/kv/a"));

@@ -19,6 +19,7 @@ pub mod limits;
 pub mod manifest;
 mod renderer;
 pub mod starter;
+mod tls;
 
 pub use backend::{BackendPlugin, PluginBackend};
 pub use bindings::wconfd::plugin::types::Kv;
