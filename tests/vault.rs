@@ -205,11 +205,6 @@ fn cert_auth_over_https_logs_in_with_the_client_certificate_the_host_presents() 
     v.enable_auth("cert", "cert", json!({}));
     let dir = Dir::new();
     dir.keyed("k", "/key", "{{getv \"/key\"}}\n");
-    let (ca, cert, key) = (
-        certs.path("ca.pem"),
-        certs.path("client.pem"),
-        certs.path("client-key.pem"),
-    );
     let mut args = vec!["-onetime", "-auth-type", "cert"];
     let tls = certs.client_flags();
     args.extend(tls.iter().map(String::as_str));
