@@ -1,7 +1,12 @@
-//! Watch-mode figures on real servers, in one run (`scripts/bench.sh watch`):
-//! the time from a PUT/SET to the destination file replaced (p50/p99 over 1,000 updates),
-//! the daemon's resident memory with 200 resources over 20,000 keys, and the backend requests
-//! the daemon makes per change (counted by etcd's gRPC metrics and redis's commandstats).
+//! Watch-mode figures in one run (`scripts/bench.sh watch`): the time from a PUT/SET to the
+//! destination file replaced (p50/p99 over 1,000 updates), the daemon's resident memory with
+//! 200 resources over 20,000 keys, and the backend requests the daemon makes per change
+//! (counted by etcd's gRPC metrics, redis's commandstats and the emulators' request logs).
+//!
+//! Backends: native etcd and redis on real servers; the consul and rancher WebAssembly plugins
+//! on the test suite's API emulators (no Consul or Rancher can be installed here), so their
+//! rows measure wconfd and the plugin boundary, not a real server's latency. A last table
+//! compares a 20,000-key consul fetch through the plugin with the same fetch done natively.
 
 #[path = "../../tests/util.rs"]
 mod util;
@@ -9,6 +14,20 @@ mod util;
 #[path = "../../tests/servers.rs"]
 mod servers;
 
+#[allow(dead_code)]
+#[path = "../../tests/http_emulator.rs"]
+mod http_emulator;
+
+#[allow(dead_code)]
+#[path = "../../tests/consul_kv.rs"]
+mod consul_kv;
+
+#[allow(dead_code)]
+#[path = "../../tests/rancher_metadata.rs"]
+mod rancher_metadata;
+
+use consul_kv::ConsulKv;
+use rancher_metadata::RancherMetadata;
 use servers::{Etcd, Redis};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
@@ -83,7 +102,7 @@ fn redis_calls(r: &Redis) -> u64 {
 }
 
 /// PUT a new value UPDATES times, each time timing until the file shows it.
-fn latencies(dir: &Dir, mut put: impl FnMut(&str)) -> Vec<Duration> {
+fn latencies(dir: &Dir, put: &mut impl FnMut(&str)) -> Vec<Duration> {
     let dest = dir.join("bench.out");
     let mut out = Vec::with_capacity(UPDATES);
     for i in 0..UPDATES {
@@ -139,6 +158,41 @@ fn all_rendered(dir: &Dir) -> bool {
     })
 }
 
+/// One table row: latency over UPDATES changes of one resource's key (`put`), the backend
+/// requests per change (`calls` counts them), and the daemon's memory with 200 resources over
+/// 20,000 keys (`load_many` stores them).
+fn row(name: &str, args: &[&str], mut put: impl FnMut(&str), calls: impl Fn() -> u64, load_many: impl FnOnce()) {
+    let dir = Dir::new();
+    one_resource(&dir);
+    let mut child = start_daemon(args, &dir);
+    eventually(30, "first render", || dir.join("bench.out").exists());
+    let before = calls();
+    let lat = latencies(&dir, &mut put);
+    let requests = (calls() - before) as f64 / UPDATES as f64;
+    stop(&mut child);
+
+    let dir = Dir::new();
+    many_resources(&dir);
+    load_many();
+    let mut child = start_daemon(args, &dir);
+    eventually(120, "200 renders", || all_rendered(&dir));
+    std::thread::sleep(Duration::from_secs(1));
+    let rss = rss_kib(child.id());
+    stop(&mut child);
+    println!(
+        "| {name} | {:.2} ms | {:.2} ms | {:.1} MiB | {:.2} |",
+        percentile(&lat, 0.5).as_secs_f64() * 1e3,
+        percentile(&lat, 0.99).as_secs_f64() * 1e3,
+        rss as f64 / 1024.0,
+        requests
+    );
+}
+
+/// The keys of [`many_resources`]: `/rNNN/kNNN`.
+fn many_keys() -> impl Iterator<Item = (String, String)> {
+    (0..200).flat_map(|r| (0..100).map(move |k| (format!("/r{r:03}/k{k:03}"), format!("v{r}-{k}"))))
+}
+
 fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     println!(
@@ -146,81 +200,136 @@ fn main() {
     );
     println!("|---|---|---|---|---|");
 
-    // ---- etcd
-    {
-        let etcd = Etcd::start();
-        let mut client = rt
-            .block_on(etcd_client::Client::connect([etcd.client_url.as_str()], None))
-            .unwrap();
-        let dir = Dir::new();
-        one_resource(&dir);
-        let mut child = start_daemon(&["-backend", "etcdv3", "-node", &etcd.client_url], &dir);
-        eventually(30, "first render", || dir.join("bench.out").exists());
-        let before = etcd_kv_calls(&etcd.client_url);
-        let lat = latencies(&dir, |v| {
+    let etcd = Etcd::start();
+    let mut client = rt
+        .block_on(etcd_client::Client::connect([etcd.client_url.as_str()], None))
+        .unwrap();
+    let mut loader = client.clone();
+    row(
+        "etcd v3",
+        &["-backend", "etcdv3", "-node", &etcd.client_url],
+        |v| {
             rt.block_on(client.put("/bench/key", v, None)).unwrap();
-        });
-        let requests = (etcd_kv_calls(&etcd.client_url) - before) as f64 / UPDATES as f64;
-        stop(&mut child);
-
-        let dir = Dir::new();
-        many_resources(&dir);
-        for r in 0..200 {
-            let ops: Vec<etcd_client::TxnOp> = (0..100)
-                .map(|k| etcd_client::TxnOp::put(format!("/r{r:03}/k{k:03}"), format!("v{r}-{k}"), None))
-                .collect();
-            rt.block_on(client.txn(etcd_client::Txn::new().and_then(ops))).unwrap();
-        }
-        let mut child = start_daemon(&["-backend", "etcdv3", "-node", &etcd.client_url], &dir);
-        eventually(120, "200 renders", || all_rendered(&dir));
-        std::thread::sleep(Duration::from_secs(1));
-        let rss = rss_kib(child.id());
-        stop(&mut child);
-        println!(
-            "| etcd v3 | {:.2} ms | {:.2} ms | {:.1} MiB | {:.2} |",
-            percentile(&lat, 0.5).as_secs_f64() * 1e3,
-            percentile(&lat, 0.99).as_secs_f64() * 1e3,
-            rss as f64 / 1024.0,
-            requests
-        );
-    }
-
-    // ---- redis
-    {
-        let r = Redis::start(&["--notify-keyspace-events", "KA"]);
-        let client = redis::Client::open(format!("redis://127.0.0.1:{}/0", r.port)).unwrap();
-        let mut conn = client.get_connection().unwrap();
-        let dir = Dir::new();
-        one_resource(&dir);
-        let mut child = start_daemon(&["-backend", "redis", "-node", &r.node()], &dir);
-        eventually(30, "first render", || dir.join("bench.out").exists());
-        let before = redis_calls(&r);
-        let lat = latencies(&dir, |v| {
-            redis::cmd("SET").arg("/bench/key").arg(v).exec(&mut conn).unwrap();
-        });
-        let requests = (redis_calls(&r) - before) as f64 / UPDATES as f64;
-        stop(&mut child);
-
-        let dir = Dir::new();
-        many_resources(&dir);
-        for res in 0..200 {
-            let mut cmd = redis::cmd("MSET");
-            for k in 0..100 {
-                cmd.arg(format!("/r{res:03}/k{k:03}")).arg(format!("v{res}-{k}"));
+        },
+        || etcd_kv_calls(&etcd.client_url),
+        || {
+            let keys: Vec<_> = many_keys().collect();
+            for chunk in keys.chunks(100) {
+                let ops: Vec<etcd_client::TxnOp> = chunk
+                    .iter()
+                    .map(|(k, v)| etcd_client::TxnOp::put(k.as_str(), v.as_str(), None))
+                    .collect();
+                rt.block_on(loader.txn(etcd_client::Txn::new().and_then(ops))).unwrap();
             }
-            cmd.exec(&mut conn).unwrap();
-        }
-        let mut child = start_daemon(&["-backend", "redis", "-node", &r.node()], &dir);
-        eventually(120, "200 renders", || all_rendered(&dir));
-        std::thread::sleep(Duration::from_secs(1));
-        let rss = rss_kib(child.id());
-        stop(&mut child);
-        println!(
-            "| redis | {:.2} ms | {:.2} ms | {:.1} MiB | {:.2} |",
-            percentile(&lat, 0.5).as_secs_f64() * 1e3,
-            percentile(&lat, 0.99).as_secs_f64() * 1e3,
-            rss as f64 / 1024.0,
-            requests
-        );
+        },
+    );
+    drop(etcd);
+
+    let r = Redis::start(&["--notify-keyspace-events", "KA"]);
+    let redis_client = redis::Client::open(format!("redis://127.0.0.1:{}/0", r.port)).unwrap();
+    let mut conn = redis_client.get_connection().unwrap();
+    let mut loader = redis_client.get_connection().unwrap();
+    row(
+        "redis",
+        &["-backend", "redis", "-node", &r.node()],
+        |v| redis::cmd("SET").arg("/bench/key").arg(v).exec(&mut conn).unwrap(),
+        || redis_calls(&r),
+        || {
+            let mut cmd = redis::cmd("MSET");
+            for (k, v) in many_keys() {
+                cmd.arg(k).arg(v);
+            }
+            cmd.exec(&mut loader).unwrap();
+        },
+    );
+    drop(r);
+
+    let kv = ConsulKv::start();
+    row(
+        "consul (plugin; emulated server)",
+        &["-backend", "consul", "-node", &kv.node(), "-backend-option", "wait=30"],
+        |v| kv.put("/bench/key", v),
+        || kv.requests().len() as u64,
+        || many_keys().for_each(|(k, v)| kv.put(&k, &v)),
+    );
+
+    let md = RancherMetadata::start(serde_json::json!({"bench": {"key": "init"}}));
+    row(
+        "rancher (plugin; emulated server)",
+        &["-backend", "rancher", "-prefix", "/2015-12-19", "-node", &md.node()],
+        |v| md.set("/bench/key", serde_json::Value::String(v.into())),
+        || md.requests().len() as u64,
+        || many_keys().for_each(|(k, v)| md.set(&k, serde_json::Value::String(v))),
+    );
+
+    fetch_table(&rt);
+}
+
+/// A 20,000-key consul fetch: through the plugin (host → guest → wasi:http → guest → host)
+/// and the same work done natively in this process (one HTTP GET, JSON, base64, a map).
+fn fetch_table(rt: &tokio::runtime::Runtime) {
+    const KEYS: usize = 20_000;
+    const RUNS: usize = 20;
+    let kv = ConsulKv::start();
+    for i in 0..KEYS {
+        kv.put(&format!("/big/k{i:05}"), &format!("value-{i}"));
     }
+    let plugins = wconfd::plugin::Plugins::load(&wconfd::plugin::LoadOptions::default());
+    let flags: wconfd::config::Layer = vec![
+        ("backend", wconfd::config::Val::Str("consul".into())),
+        ("node", wconfd::config::Val::List(vec![kv.node()])),
+        ("config-file", wconfd::config::Val::Str("/dev/null".into())),
+    ];
+    let config = wconfd::config::load(flags, std::iter::empty()).unwrap();
+    let backend = rt.block_on(wconfd::backend::connect(&config, &plugins)).unwrap();
+    let keys = vec!["/big".to_string()];
+    let median = |mut f: Box<dyn FnMut() -> usize + '_>| {
+        assert_eq!(f(), KEYS, "every key fetched");
+        let mut times: Vec<Duration> = (0..RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed()
+            })
+            .collect();
+        times.sort();
+        times[RUNS / 2]
+    };
+    let plugin = median(Box::new(|| rt.block_on(backend.get_values(&keys)).unwrap().kv.len()));
+    let native = median(Box::new(|| native_consul_fetch(&kv.node(), "big").len()));
+    println!("\n| 20,000-key consul fetch ({RUNS} runs, median) | ms |");
+    println!("|---|---|");
+    println!("| through the plugin | {:.2} |", plugin.as_secs_f64() * 1e3);
+    println!("| the same fetch natively | {:.2} |", native.as_secs_f64() * 1e3);
+    println!(
+        "| WebAssembly boundary and sandbox: (plugin − native) / plugin | {:.1}% |",
+        (plugin.as_secs_f64() - native.as_secs_f64()) / plugin.as_secs_f64() * 100.0
+    );
+}
+
+/// What the consul plugin does for one key, natively: GET, parse, decode, map.
+fn native_consul_fetch(node: &str, key: &str) -> std::collections::BTreeMap<String, String> {
+    use base64::Engine;
+    let mut s = std::net::TcpStream::connect(node).unwrap();
+    write!(
+        s,
+        "GET /v1/kv/{key}?recurse= HTTP/1.1\r\nHost: {node}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&raw[split..]).unwrap();
+    entries
+        .iter()
+        .map(|e| {
+            let value = base64::engine::general_purpose::STANDARD
+                .decode(e["Value"].as_str().unwrap_or(""))
+                .unwrap();
+            (
+                format!("/{}", e["Key"].as_str().unwrap()),
+                String::from_utf8_lossy(&value).into_owned(),
+            )
+        })
+        .collect()
 }
