@@ -3,6 +3,8 @@
 #   scripts/bench.sh          renderer speed against Go's text/template (installs Go for
 #                             ../shared/oracle if missing)
 #   scripts/bench.sh watch    watch latency, memory and requests per change on real etcd and redis
+#                             and on the consul and rancher plugins (emulated servers); add
+#                             `fetch` for the 20,000-key plugin fetch table alone
 #   scripts/bench.sh process  whole onetime processes against Go's (same data, 1x and 10x) and a
 #                             cold start on confd's integration confdir; the real confd is
 #                             measured too when WCONFD_CONFD names its binary or it is on PATH
@@ -10,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "watch" ]; then
   scripts/setup.sh
-  exec cargo bench --locked -p wconfd --bench watch
+  exec cargo bench --locked -p wconfd --bench watch -- "${@:2}"
 fi
 scripts/setup.sh --build-only
 if ! command -v go >/dev/null; then

@@ -176,3 +176,41 @@ fn seed_003_triggers_through_rancher_each_reload_once() {
     );
     stop_daemon(child);
 }
+
+#[test]
+fn the_rancher_plugin_also_installs_from_a_plugin_directory() {
+    let md = RancherMetadata::start(galera_answers());
+    let dir = Dir::new();
+    let plugins = dir.join("plugins");
+    Wconfd::new().args(["plugin", "builtin"]).arg(&plugins).run().ok();
+    let manifest = std::fs::read_to_string(plugins.join("rancher.toml")).unwrap();
+    assert!(
+        manifest.contains("kind = \"backend\"\nwit = \"wconfd:plugin@0.2.0\""),
+        "{manifest}"
+    );
+    dir.keyed("ip", "/self", "{{getv \"/self/container/primary_ip\"}}\n");
+    let node = md.node();
+    Wconfd::over(
+        &dir,
+        &[
+            "-onetime",
+            "-backend",
+            "rancher",
+            "-prefix",
+            "/2015-12-19",
+            "-node",
+            &node,
+            "-log-level",
+            "debug",
+        ],
+    )
+    .arg("-plugin-dir")
+    .arg(&plugins)
+    .run()
+    .ok()
+    .stderr_has(&format!(
+        "Loaded backend plugin rancher from {}",
+        plugins.join("rancher.wasm").display()
+    ));
+    assert_eq!(dir.read("ip.out"), "10.42.106.51\n");
+}

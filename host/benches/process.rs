@@ -53,6 +53,7 @@ fn run_within(cmd: &Command, stdout: Option<&Path>, deadline: Option<Duration>) 
     };
     // Its own process group, so a deadline kills `time` and the measured process together.
     std::os::unix::process::CommandExt::process_group(&mut timed, 0);
+    timed.stdin(Stdio::null());
     let start = Instant::now();
     let mut child = timed
         .stderr(Stdio::piped())
@@ -64,7 +65,8 @@ fn run_within(cmd: &Command, stdout: Option<&Path>, deadline: Option<Duration>) 
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let killed = killed.clone();
         let t = std::thread::spawn(move || {
-            if rx.recv_timeout(d).is_err() {
+            // Only a real timeout kills: the sender is dropped when the process ends first.
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(d) {
                 killed.store(true, std::sync::atomic::Ordering::SeqCst);
                 let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
             }

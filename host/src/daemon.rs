@@ -56,11 +56,13 @@ pub async fn build(config: Config) -> Result<Generation, String> {
     info!("Starting confd");
     let cache_dir = config.plugin_cache_dir.clone().or_else(plugin::cache::default_dir);
     let plugin_dir = config.plugin_dir.clone();
+    let backend = config.backend.clone();
     let plugins = tokio::task::spawn_blocking(move || {
         Plugins::load(&plugin::LoadOptions {
             plugin_dir: plugin_dir.as_deref(),
             cache_dir: cache_dir.as_deref(),
             limits: plugin::Limits::default(),
+            backend: Some(&backend),
         })
     })
     .await

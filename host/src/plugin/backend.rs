@@ -13,7 +13,7 @@
 
 use super::bindings::backend as wit;
 use super::limits::{Limiter, Limits, EPOCH_TICK};
-use crate::backend::{filter_keys, Backend, BackendError, Snapshot};
+use crate::backend::{under, Backend, BackendError, Snapshot};
 use crate::config::Config;
 use crate::{debug, error, info, warn};
 use async_trait::async_trait;
@@ -411,11 +411,17 @@ impl Backend for PluginBackend {
                         .call_get_values(&mut i.store, i.client, &keys)
                 })?
                 .map_err(|e| from_wit(&name, e))?;
-            // The host hands a resource only the keys it asked for, whatever the plugin sent.
-            let kv = snap.kvs.into_iter().map(|kv| (kv.key, kv.value)).collect();
+            // The host hands a resource only the keys it asked for, whatever the plugin sent
+            // (one pass: a fetch may hold tens of thousands of keys).
+            let kv = snap
+                .kvs
+                .into_iter()
+                .filter(|kv| keys.iter().any(|k| under(&kv.key, k)))
+                .map(|kv| (kv.key, kv.value))
+                .collect();
             Ok(Snapshot {
                 revision: snap.revision,
-                kv: filter_keys(kv, &keys),
+                kv,
             })
         })
         .await

@@ -150,6 +150,8 @@ pub struct PluginInfo {
 pub struct Plugins {
     renderers: BTreeMap<String, Result<Arc<WasmRenderer>, String>>,
     backends: BTreeMap<String, Result<BackendPlugin, String>>,
+    /// Every backend plugin that could be loaded, loaded or not (for messages).
+    available_backends: Vec<String>,
     /// What was loaded.
     pub loaded: Vec<PluginInfo>,
     /// Plugins that were refused, each with why (already worded for a log line).
@@ -165,6 +167,9 @@ pub struct LoadOptions<'a> {
     pub cache_dir: Option<&'a Path>,
     /// Limits for every instance.
     pub limits: Limits,
+    /// The backend in use (`-backend`): only a backend plugin of this name is loaded; the
+    /// others cost neither memory nor start-up time.
+    pub backend: Option<&'a str>,
 }
 
 /// A built-in plugin's component: the artifact compiled at build time, or, if wasmtime refuses
@@ -311,7 +316,14 @@ impl Plugins {
             }
         };
         let mut cache = Cache::new(opts.cache_dir);
+        let wanted = |kind: Kind, name: &str| kind != Kind::Backend || opts.backend == Some(name);
         for b in BUILTINS {
+            if b.kind == Kind::Backend {
+                plugins.available_backends.push(b.name.to_string());
+            }
+            if !wanted(b.kind, b.name) {
+                continue;
+            }
             let loaded = builtin_component(&engine, b, &mut cache);
             let defaults = BackendDefaults {
                 nodes: b.nodes.iter().map(|n| n.to_string()).collect(),
@@ -337,6 +349,9 @@ impl Plugins {
         manifests.sort();
         for path in manifests {
             match manifest::load(&path) {
+                Ok(m) if !wanted(m.kind, &m.name) => {
+                    plugins.available_backends.push(m.name);
+                }
                 Ok(m) => {
                     let loaded = cache.load(&engine, &m.wasm, &m.sha256).map_err(|e| format!("{e:#}"));
                     let source = m.wasm_path.display().to_string();
@@ -376,13 +391,13 @@ impl Plugins {
         }
     }
 
-    /// The names of the backend plugins that loaded.
+    /// The names of the backend plugins there are (built in and in the plugin directory).
     pub fn backend_names(&self) -> Vec<String> {
-        self.backends
-            .iter()
-            .filter(|(_, b)| b.is_ok())
-            .map(|(n, _)| n.clone())
-            .collect()
+        let mut names = self.available_backends.clone();
+        names.extend(self.backends.keys().cloned());
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// The backend plugin called `name`: `None` if there is none, `Some(Err)` if it was refused.

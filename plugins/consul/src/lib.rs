@@ -17,7 +17,6 @@
 //! Options: `wait` (seconds a blocking query waits, default 300 as Consul's default).
 
 use base64::Engine;
-use serde_json::Value;
 use wconfd_plugin_sdk::backend::{
     base_url, option, option_or, BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot,
 };
@@ -31,6 +30,16 @@ impl Guest for Consul {
     fn describe() -> String {
         format!("consul {} (Consul KV)", env!("CARGO_PKG_VERSION"))
     }
+}
+
+/// One entry of a KV answer; the other fields (indexes, flags, session) are not needed.
+/// Typed, not a `serde_json::Value` per entry: a 20,000-key answer parses several times faster.
+#[derive(serde::Deserialize)]
+struct Entry {
+    #[serde(rename = "Key")]
+    key: String,
+    #[serde(rename = "Value")]
+    value: Option<String>,
 }
 
 struct ConsulClient {
@@ -73,23 +82,23 @@ impl ConsulClient {
             return Ok(index);
         }
         let answer = answer.success(&format!("GET {url}"))?;
-        let Value::Array(entries) = answer.json(&format!("GET {url}"))? else {
-            return Err(BackendError::Other(format!("GET {url}: expected a JSON list")));
-        };
+        let entries: Vec<Entry> = serde_json::from_slice(&answer.body)
+            .map_err(|e| BackendError::Other(format!("GET {url}: not a list of KV entries ({e})")))?;
+        out.reserve(entries.len());
         for e in entries {
-            let Some(k) = e.get("Key").and_then(Value::as_str) else {
-                return Err(BackendError::Other(format!("GET {url}: an entry has no Key")));
-            };
-            let value = match e.get("Value") {
-                Some(Value::String(b64)) => {
+            let value = match e.value {
+                Some(b64) => {
                     let bytes = base64::engine::general_purpose::STANDARD
                         .decode(b64)
-                        .map_err(|err| BackendError::Other(format!("GET {url}: {k}: bad base64 value: {err}")))?;
-                    String::from_utf8_lossy(&bytes).into_owned()
+                        .map_err(|err| BackendError::Other(format!("GET {url}: {}: bad base64 value: {err}", e.key)))?;
+                    String::from_utf8(bytes).unwrap_or_else(|b| String::from_utf8_lossy(b.as_bytes()).into_owned())
                 }
-                _ => String::new(),
+                None => String::new(),
             };
-            out.push(Kv { key: rooted(k), value });
+            out.push(Kv {
+                key: rooted(&e.key),
+                value,
+            });
         }
         Ok(index)
     }

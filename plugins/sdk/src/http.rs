@@ -165,7 +165,13 @@ impl Pending {
         let stream = incoming
             .stream()
             .map_err(|_| BackendError::Other(format!("{url}: no body stream")))?;
-        let mut body = Vec::new();
+        // Reserve what the server announced: a large answer then lands without regrowing.
+        let announced = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| std::str::from_utf8(v).ok()?.parse::<usize>().ok())
+            .unwrap_or(0);
+        let mut body = Vec::with_capacity(announced.min(256 << 20));
         loop {
             match stream.blocking_read(64 * 1024) {
                 Ok(chunk) => body.extend_from_slice(&chunk),
