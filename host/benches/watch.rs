@@ -319,13 +319,45 @@ fn fetch_table(rt: &tokio::runtime::Runtime) {
     };
     let plugin = median(Box::new(|| rt.block_on(backend.get_values(&keys)).unwrap().kv.len()));
     let native = median(Box::new(|| native_consul_fetch(&node, "big").len()));
-    println!("\n| 20,000-key consul fetch ({RUNS} runs, median) | ms |");
-    println!("|---|---|");
-    println!("| through the plugin | {:.2} |", plugin.as_secs_f64() * 1e3);
-    println!("| the same fetch natively | {:.2} |", native.as_secs_f64() * 1e3);
+    // The boundary alone: a plugin that already holds the 20,000 pairs hands them over (its
+    // copy of them is included, so this is an upper bound on the crossing).
+    let dir = util::Dir::new();
+    let probe_dir = util::install_test_plugin(&dir, "wconfd-test-probe-backend", "probe", "backend", "");
+    let probe_plugins = wconfd::plugin::Plugins::load(&wconfd::plugin::LoadOptions {
+        plugin_dir: Some(&probe_dir),
+        backend: Some("probe"),
+        ..Default::default()
+    });
+    let flags: wconfd::config::Layer = vec![
+        ("backend", wconfd::config::Val::Str("probe".into())),
+        ("node", wconfd::config::Val::List(vec![node.clone()])),
+        (
+            "backend-option",
+            wconfd::config::Val::List(vec![format!("synthetic={KEYS}")]),
+        ),
+        ("config-file", wconfd::config::Val::Str("/dev/null".into())),
+    ];
+    let config = wconfd::config::load(flags, std::iter::empty()).unwrap();
+    let probe = rt.block_on(wconfd::backend::connect(&config, &probe_plugins)).unwrap();
+    let crossing = median(Box::new(|| rt.block_on(probe.get_values(&keys)).unwrap().kv.len()));
+    let pct = |d: Duration| d.as_secs_f64() / plugin.as_secs_f64() * 100.0;
+    println!("\n| 20,000-key consul fetch ({RUNS} runs, median) | ms | share of the plugin fetch |");
+    println!("|---|---|---|");
+    println!("| through the plugin | {:.2} | 100% |", plugin.as_secs_f64() * 1e3);
     println!(
-        "| WebAssembly boundary and sandbox: (plugin − native) / plugin | {:.1}% |",
-        (plugin.as_secs_f64() - native.as_secs_f64()) / plugin.as_secs_f64() * 100.0
+        "| the same fetch natively | {:.2} | {:.0}% |",
+        native.as_secs_f64() * 1e3,
+        pct(native)
+    );
+    println!(
+        "| the WebAssembly boundary: 20,000 pairs handed over by a plugin that holds them | {:.2} | {:.1}% |",
+        crossing.as_secs_f64() * 1e3,
+        pct(crossing)
+    );
+    println!(
+        "| the rest: the plugin's own work running as WebAssembly | {:.2} | {:.1}% |",
+        (plugin.as_secs_f64() - native.as_secs_f64() - crossing.as_secs_f64()) * 1e3,
+        pct(plugin.saturating_sub(native).saturating_sub(crossing))
     );
 }
 

@@ -6,7 +6,9 @@
 //! - a key under `/forged` is fetched with a `Host` header naming the `forged_host` option;
 //! - a 3xx answer is followed to its `Location` (a new request, checked like any other);
 //! - option `trap` = `get` or `watch` panics in that call (`watch` only after the first call);
-//! - option `spin` = `get` loops forever in `get-values`.
+//! - option `spin` = `get` loops forever in `get-values`;
+//! - option `synthetic` = N answers every `get-values` with N pairs made once in `open` and
+//!   no I/O (what crossing the WebAssembly boundary costs, for the benchmarks).
 
 use wconfd_plugin_sdk::backend::{BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot};
 use wconfd_plugin_sdk::http;
@@ -23,6 +25,7 @@ impl Guest for Probe {
 
 struct ProbeClient {
     config: Config,
+    synthetic: Vec<Kv>,
 }
 
 impl ProbeClient {
@@ -60,7 +63,14 @@ impl ProbeClient {
 
 impl GuestClient for ProbeClient {
     fn open(config: Config) -> Result<Client, BackendError> {
-        Ok(Client::new(ProbeClient { config }))
+        let n: usize = wconfd_plugin_sdk::backend::option_or(&config, "synthetic", 0)?;
+        let synthetic = (0..n)
+            .map(|i| Kv {
+                key: format!("/big/k{i:05}"),
+                value: format!("value-{i}"),
+            })
+            .collect();
+        Ok(Client::new(ProbeClient { config, synthetic }))
     }
 
     fn get_values(&self, keys: Vec<String>) -> Result<Snapshot, BackendError> {
@@ -70,6 +80,12 @@ impl GuestClient for ProbeClient {
         if self.option("spin") == Some("get") {
             #[allow(clippy::empty_loop)]
             loop {}
+        }
+        if !self.synthetic.is_empty() {
+            return Ok(Snapshot {
+                revision: 1,
+                kvs: self.synthetic.clone(),
+            });
         }
         let mut kvs = Vec::new();
         for key in &keys {
