@@ -2,7 +2,7 @@
 //! its own and serves a resource; `wconfd plugin inspect` tells a component's world.
 
 use crate::rancher_metadata::RancherMetadata;
-use crate::util::{repo, Dir, Wconfd};
+use crate::util::{repo, write_manifest, Dir, Wconfd};
 use serde_json::json;
 use std::path::Path;
 use std::process::Command;
@@ -42,13 +42,7 @@ fn a_new_backend_project_builds_and_serves_a_resource() {
         plugins.join("acme-store.wasm"),
     )
     .unwrap();
-    let manifest = Wconfd::new()
-        .args(["plugin", "manifest"])
-        .arg(plugins.join("acme-store.wasm"))
-        .args(["-kind", "backend", "-name", "acme-store"])
-        .run();
-    manifest.ok();
-    std::fs::write(plugins.join("acme-store.toml"), &manifest.stdout).unwrap();
+    write_manifest(&plugins.join("acme-store.wasm"), "acme-store", "backend", "");
 
     let store = RancherMetadata::start(json!({"app": {"port": 8080, "hosts": ["a", "b"]}}));
     dir.keyed("app", "/app", "{{getv \"/app/port\"}} {{getv \"/app/hosts/1\"}}\n");

@@ -1,7 +1,7 @@
 //! The plugin host: the plugin directory and its manifests, overrides, refusals, the
 //! compiled-code cache, and plugin failures (traps) turning into resource errors.
 
-use crate::util::{Dir, Wconfd};
+use crate::util::{write_manifest, Dir, Wconfd};
 
 fn one_resource(dir: &Dir, renderer: &str, tmpl: &str) {
     dir.write("data.yaml", "app:\n  name: web\n");
@@ -104,14 +104,7 @@ fn install_vendor_renderer(dir: &Dir) -> std::path::PathBuf {
     let plugins = export_builtin(dir);
     std::fs::copy(plugins.join("gotemplate.wasm"), plugins.join("vendor.wasm")).unwrap();
     std::fs::remove_file(plugins.join("gotemplate.toml")).unwrap();
-    let manifest = Wconfd::new()
-        .arg("plugin")
-        .arg("manifest")
-        .arg(plugins.join("vendor.wasm"))
-        .args(["-name", "vendor-go"])
-        .run();
-    manifest.ok();
-    std::fs::write(plugins.join("vendor.toml"), &manifest.stdout).unwrap();
+    write_manifest(&plugins.join("vendor.wasm"), "vendor-go", "renderer", "");
     plugins
 }
 
@@ -170,14 +163,8 @@ fn an_unusable_cache_directory_is_said_once_at_debug_level_and_ignored() {
     let dir = Dir::new();
     let plugins = install_vendor_renderer(&dir);
     // Two directory plugins, so a second attempt to use the cache would show.
-    std::fs::copy(plugins.join("vendor.wasm"), plugins.join("other.wasm")).unwrap();
-    let manifest = Wconfd::new()
-        .arg("plugin")
-        .arg("manifest")
-        .arg(plugins.join("other.wasm"))
-        .args(["-name", "other-go"])
-        .run();
-    std::fs::write(plugins.join("other.toml"), &manifest.stdout).unwrap();
+    std::fs::copy(plugins.join("vendor.wasm"), plugins.join("other-go.wasm")).unwrap();
+    write_manifest(&plugins.join("other-go.wasm"), "other-go", "renderer", "");
     one_resource(&dir, "vendor-go", "{{getv \"/app/name\"}}\n");
     dir.write("not-a-dir", "");
     let cache = dir.join("not-a-dir/cache");

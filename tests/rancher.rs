@@ -189,28 +189,12 @@ fn the_rancher_plugin_also_installs_from_a_plugin_directory() {
         "{manifest}"
     );
     dir.keyed("ip", "/self", "{{getv \"/self/container/primary_ip\"}}\n");
-    let node = md.node();
-    Wconfd::over(
-        &dir,
-        &[
-            "-onetime",
-            "-backend",
-            "rancher",
-            "-prefix",
-            "/2015-12-19",
-            "-node",
-            &node,
-            "-log-level",
-            "debug",
-        ],
-    )
-    .arg("-plugin-dir")
-    .arg(&plugins)
-    .run()
-    .ok()
-    .stderr_has(&format!(
-        "Loaded backend plugin rancher from {}",
-        plugins.join("rancher.wasm").display()
-    ));
+    let plugin_dir = plugins.display().to_string();
+    onetime(&dir, &md.node(), &["-log-level", "debug", "-plugin-dir", &plugin_dir])
+        .ok()
+        .stderr_has(&format!(
+            "Loaded backend plugin rancher from {}",
+            plugins.join("rancher.wasm").display()
+        ));
     assert_eq!(dir.read("ip.out"), "10.42.106.51\n");
 }

@@ -170,19 +170,22 @@ pub fn install_test_plugin(dir: &Dir, krate: &str, name: &str, kind: &str, manif
     std::fs::create_dir_all(&plugins).unwrap();
     let installed = plugins.join(format!("{name}.wasm"));
     std::fs::copy(&wasm, &installed).unwrap();
+    write_manifest(&installed, name, kind, manifest_extra);
+    plugins
+}
+
+/// Write `<name>.toml` beside `wasm`: the manifest `wconfd plugin manifest` prints for it as
+/// plugin `name` of `kind`, followed by `extra` (e.g. an `[options]` table).
+pub fn write_manifest(wasm: &Path, name: &str, kind: &str, extra: &str) {
     let manifest = Wconfd::new()
         .arg("plugin")
         .arg("manifest")
-        .arg(&installed)
+        .arg(wasm)
         .args(["-name", name, "-kind", kind])
         .run();
     manifest.ok();
-    std::fs::write(
-        plugins.join(format!("{name}.toml")),
-        format!("{}{manifest_extra}", manifest.stdout),
-    )
-    .unwrap();
-    plugins
+    let toml = wasm.with_file_name(format!("{name}.toml"));
+    std::fs::write(toml, format!("{}{extra}", manifest.stdout)).unwrap();
 }
 
 /// The compiled-plugin cache every test shares, so the renderer is compiled once per run.

@@ -169,6 +169,8 @@ fn flag_for(canon: &str) -> Option<&'static str> {
         "backendoptions" => "backend-option",
         other => other,
     };
+    // Aliases are written as flag names (`backend-option`); compare both sides canonically.
+    let alias = canonical(alias);
     FLAGS.iter().find(|f| canonical(f.name) == alias).map(|f| f.name)
 }
 
@@ -537,6 +539,22 @@ mod tests {
             cfg(&[("backend", Val::Str("etcdv3".into()))], &[], "").nodes,
             vec!["127.0.0.1:2379"]
         );
+    }
+
+    #[test]
+    fn backend_options_come_from_a_table_flags_and_env() {
+        let c = cfg(&[], &[], "[backend_options]\nmax_wait = \"5\"\nprobe_attempts = 1\n");
+        assert_eq!(
+            c.backend_options,
+            vec![
+                ("max_wait".to_string(), "5".to_string()),
+                ("probe_attempts".to_string(), "1".to_string())
+            ]
+        );
+        let c = cfg(&[("backend-option", Val::List(vec!["wait=30".into()]))], &[], "");
+        assert_eq!(c.backend_options, vec![("wait".to_string(), "30".to_string())]);
+        let c = cfg(&[], &[("CONFD_BACKEND_OPTION", "a=1,b=2")], "");
+        assert_eq!(c.backend_options.len(), 2);
     }
 
     #[test]

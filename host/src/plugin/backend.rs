@@ -295,7 +295,8 @@ impl PluginBackend {
         }
         options.extend(config.backend_options.iter().cloned());
         let wit_config = wit::exports::wconfd::plugin::backend::Config {
-            nodes: config.nodes.clone(),
+            // The nodes the allow-list admits: the operator's, else the manifest's.
+            nodes: nodes.clone(),
             scheme: config.scheme.clone(),
             auth_type: extra("auth-type"),
             basic_auth: config.basic_auth,
