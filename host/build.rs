@@ -32,6 +32,8 @@ fn main() {
         ("wconfd-rancher", "rancher.wasm"),
         ("wconfd-consul", "consul.wasm"),
         ("wconfd-vault", "vault.wasm"),
+        ("wconfd-json", "json.wasm"),
+        ("wconfd-sprig", "sprig.wasm"),
     ];
 
     println!("cargo:rerun-if-env-changed=WCONFD_RENDERER_WASM");
@@ -44,6 +46,8 @@ fn main() {
         "plugins/rancher",
         "plugins/consul",
         "plugins/vault",
+        "plugins/json",
+        "plugins/sprig",
         "wit",
         "Cargo.lock",
         ".cargo/config.toml",

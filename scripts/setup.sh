@@ -37,3 +37,15 @@ command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   apt_install "${need[@]}"
 fi
+
+# componentize-py (PyPI) builds the example helper library written in Python, which the tests
+# load to show the helpers contract is not tied to Rust.
+componentize_py=0.25.1
+if [[ "$(componentize-py --version 2>/dev/null || true)" != *"$componentize_py"* ]]; then
+  echo "setup: installing componentize-py $componentize_py" >&2
+  if ! command -v pip3 >/dev/null; then
+    apt_install python3-pip
+  fi
+  pip3 install --quiet --disable-pip-version-check "componentize-py==$componentize_py" >&2 \
+    || pip3 install --quiet --disable-pip-version-check --break-system-packages "componentize-py==$componentize_py" >&2
+fi

@@ -92,7 +92,7 @@ fn inspect_tells_the_world_and_refuses_what_is_not_a_component() {
         .arg(plugins.join("gotemplate.wasm"))
         .run();
     assert!(
-        r.stdout.contains("world: renderer-plugin (wconfd:plugin@0.1.0)"),
+        r.stdout.contains("world: renderer-plugin (wconfd:plugin@0.3.0)"),
         "{}",
         r.stdout
     );

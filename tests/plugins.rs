@@ -62,7 +62,7 @@ fn hash_and_version_mismatches_are_refused_and_only_their_users_fail() {
     .unwrap();
     std::fs::write(
         plugins.join("future.toml"),
-        toml.replace("\"gotemplate\"", "\"future\"").replace("@0.1.0", "@0.9.0"),
+        toml.replace("\"gotemplate\"", "\"future\"").replace("@0.3.0", "@0.9.0"),
     )
     .unwrap();
     std::fs::remove_file(plugins.join("gotemplate.toml")).unwrap();
@@ -80,7 +80,7 @@ fn hash_and_version_mismatches_are_refused_and_only_their_users_fail() {
     let r = Wconfd::file_onetime(&dir).arg("-plugin-dir").arg(&plugins).run();
     r.code(1)
         .stderr_has("plugin \"tampered\": sha256 of tampered.wasm is ")
-        .stderr_has("plugin \"future\" was built for wconfd:plugin@0.9.0, this wconfd implements wconfd:plugin@0.1.0");
+        .stderr_has("plugin \"future\" was built for wconfd:plugin@0.9.0, this wconfd implements wconfd:plugin@0.3.0 or wconfd:plugin@0.1.0 for renderer plugins");
     assert_eq!(
         dir.read("c.out"),
         "web\n",

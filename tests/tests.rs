@@ -42,5 +42,7 @@ mod consul;
 mod vault_api;
 // The vault backend plugin against it.
 mod vault;
+// Helper libraries: json, sprig, one in Python, misbehaving ones, name clashes.
+mod helpers;
 // `wconfd plugin new` and `wconfd plugin inspect`.
 mod plugin_tools;

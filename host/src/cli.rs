@@ -108,7 +108,7 @@ pub fn plugin_command(args: &[String]) -> ExitCode {
 /// What `wconfd plugin inspect` prints: the world the component implements (by its exports),
 /// every import and export, and its hash.
 fn inspect(path: &Path) -> Result<String, String> {
-    use crate::plugin::bindings::{BACKEND_WIT, RENDERER_WIT};
+    use crate::plugin::manifest::Kind;
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let engine = crate::plugin::engine().map_err(|e| format!("{e:#}"))?;
     let component = wasmtime::component::Component::new(&engine, &bytes)
@@ -116,14 +116,16 @@ fn inspect(path: &Path) -> Result<String, String> {
     let ty = component.component_type();
     let imports: Vec<String> = ty.imports(&engine).map(|(n, _)| n.to_string()).collect();
     let exports: Vec<String> = ty.exports(&engine).map(|(n, _)| n.to_string()).collect();
-    let version = |wit: &str| wit.rsplit_once('@').map(|(_, v)| v.to_string()).unwrap_or_default();
-    let world = if exports.contains(&format!("wconfd:plugin/renderer@{}", version(RENDERER_WIT))) {
-        format!("renderer-plugin ({RENDERER_WIT}), kind = \"renderer\"")
-    } else if exports.contains(&format!("wconfd:plugin/backend@{}", version(BACKEND_WIT))) {
-        format!("backend-plugin ({BACKEND_WIT}), kind = \"backend\"")
-    } else {
-        "none this wconfd implements (no wconfd:plugin renderer or backend export)".into()
-    };
+    // The world is the one whose interface the component exports, at a version this host knows.
+    let world = [Kind::Renderer, Kind::Backend, Kind::Helpers]
+        .iter()
+        .flat_map(|k| k.wit_versions().iter().map(move |v| (k, v)))
+        .find(|(k, wit)| {
+            let version = wit.rsplit_once('@').map(|(_, v)| v).unwrap_or_default();
+            exports.contains(&format!("wconfd:plugin/{}@{version}", k.export_interface()))
+        })
+        .map(|(k, wit)| format!("{}-plugin ({wit}), kind = {:?}", k.as_str(), k.as_str()))
+        .unwrap_or_else(|| "none this wconfd implements (no wconfd:plugin renderer, backend or helpers export)".into());
     let mut out = format!(
         "file: {}\nsha256: {}\nworld: {world}\n",
         path.display(),

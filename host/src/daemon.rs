@@ -106,6 +106,7 @@ pub async fn load_resources(g: &Generation) -> Result<Option<ResourceSet>, Strin
         template_dir: c.confdir.join("templates"),
         wait: c.wait,
         min_reload_interval: c.min_reload_interval,
+        helpers: c.helpers.clone(),
     };
     let loaded = resource::load_dir(&conf_d, &defaults).map_err(|e| format!("stat {}: {e}", conf_d.display()))?;
     for w in &loaded.warnings {
@@ -129,7 +130,8 @@ pub async fn load_resources(g: &Generation) -> Result<Option<ResourceSet>, Strin
             .map(|r| {
                 debug!("Found template: {}", r.toml_path.display());
                 let check = plugins.renderer(&r.renderer).and_then(|rd| {
-                    rd.check(&r.template_name(), &r.template_text)
+                    let helpers = plugins.helper_set(&r.helpers)?;
+                    rd.check_with_helpers(&r.template_name(), &r.template_text, &helpers)
                         .map_err(|e| e.to_string())
                 });
                 (r, check)

@@ -20,7 +20,8 @@ pub enum PassError {
     /// The template could not be rendered.
     #[error("{0}")]
     Render(RenderError),
-    /// The renderer is unavailable (refused plugin, no such plugin).
+    /// The renderer or a helper library is unavailable (refused plugin, no such plugin, a
+    /// helper name clash).
     #[error("{0}")]
     Renderer(String),
     /// The destination could not be synced.
@@ -38,6 +39,7 @@ pub fn render(
     kv: std::collections::BTreeMap<String, String>,
 ) -> Result<Vec<u8>, PassError> {
     let renderer = plugins.renderer(&resource.renderer).map_err(PassError::Renderer)?;
+    let helpers = plugins.helper_set(&resource.helpers).map_err(PassError::Renderer)?;
     // Values move into the pairs the guest receives: one copy per key, none per value.
     let kvs: Vec<Kv> = kv
         .into_iter()
@@ -49,7 +51,7 @@ pub fn render(
     debug!("Using source template {}", resource.src.display());
     debug!("Compiling source template {}", resource.src.display());
     renderer
-        .render(&resource.template_name(), &resource.template_text, &kvs)
+        .render_with_helpers(&resource.template_name(), &resource.template_text, &kvs, &helpers)
         .map_err(|e| match e {
             RenderError::Parse { message } => PassError::Render(RenderError::Parse {
                 message: format!("Unable to process template {}, {message}", resource.src.display()),

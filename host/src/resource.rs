@@ -38,6 +38,8 @@ pub struct Resource {
     pub reload_cmd: Option<String>,
     /// Renderer plugin name (wconfd extension; default `gotemplate`).
     pub renderer: String,
+    /// Helper libraries the template may call (wconfd extension; default: `-helpers`).
+    pub helpers: Vec<String>,
     /// Quiescence before rendering after a change (watch mode; wconfd extension).
     pub wait: Option<crate::config::duration::Wait>,
     /// Least time between two updates (and so reloads) of this resource (wconfd extension).
@@ -131,6 +133,8 @@ pub struct Defaults {
     pub wait: Option<crate::config::duration::Wait>,
     /// `-min-reload-interval`, for resources that set none.
     pub min_reload_interval: Option<std::time::Duration>,
+    /// `-helpers`, for resources that name none.
+    pub helpers: Vec<String>,
 }
 
 /// What loading `conf.d` found: the good resources and, separately, each broken file.
@@ -194,6 +198,7 @@ const KNOWN_KEYS: &[&str] = &[
     "check_cmd",
     "reload_cmd",
     "renderer",
+    "helpers",
     "wait",
     "min_reload_interval",
 ];
@@ -301,35 +306,29 @@ pub fn load_file(path: &Path, defaults: &Defaults) -> Result<(Resource, Vec<Stri
     let dest = string("dest")?
         .filter(|s| !s.is_empty())
         .ok_or_else(|| err("dest", tline, "missing dest".into()))?;
-    let keys = match table.get("keys").map(|v| v.get_ref()) {
-        None => Vec::new(),
-        Some(toml::Value::Array(a)) => {
-            let mut keys = Vec::new();
-            for item in a {
-                match item {
-                    toml::Value::String(s) => keys.push(s.clone()),
-                    v => {
-                        return Err(err(
-                            "keys",
-                            line_for("keys"),
-                            format!(
-                                "expected an array of strings, found an element of type {}",
-                                v.type_str()
-                            ),
-                        ))
-                    }
-                }
-            }
-            keys
-        }
-        Some(v) => {
-            return Err(err(
-                "keys",
-                line_for("keys"),
-                format!("expected an array of strings, found {}", v.type_str()),
-            ))
-        }
+    let string_array = |key: &str| -> Result<Option<Vec<String>>, ResourceError> {
+        let Some(v) = table.get(key).map(|v| v.get_ref()) else {
+            return Ok(None);
+        };
+        let wrong = |found: String| {
+            err(
+                key,
+                line_for(key),
+                format!("expected an array of strings, found {found}"),
+            )
+        };
+        let toml::Value::Array(a) = v else {
+            return Err(wrong(v.type_str().to_string()));
+        };
+        a.iter()
+            .map(|item| match item {
+                toml::Value::String(s) => Ok(s.clone()),
+                v => Err(wrong(format!("an element of type {}", v.type_str()))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
     };
+    let keys = string_array("keys")?.unwrap_or_default();
     let mode = match string("mode")? {
         None => None,
         Some(m) if m.is_empty() => None,
@@ -442,6 +441,7 @@ pub fn load_file(path: &Path, defaults: &Defaults) -> Result<(Resource, Vec<Stri
         renderer: string("renderer")?
             .filter(|r| !r.is_empty())
             .unwrap_or_else(|| "gotemplate".into()),
+        helpers: string_array("helpers")?.unwrap_or_else(|| defaults.helpers.clone()),
         wait,
         min_reload_interval,
     };

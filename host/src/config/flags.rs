@@ -56,6 +56,7 @@ pub const FLAGS: &[FlagDef] = &[
     flag!("config-file", Str, "/etc/confd/confd.toml", "the confd config file"),
     flag!("file", List, "", "the YAML file to watch for changes (only used with -backend=file)"),
     flag!("filter", Str, "*", "files filter (only used with -backend=file)"),
+    flag!("helpers", List, "", "wconfd: helper libraries (plugins) every template resource may call unless it names its own, e.g. json,sprig"),
     flag!("interval", Int, "600", "backend polling interval"),
     flag!("keep-stage-file", Bool, "", "keep staged files"),
     flag!("log-level", Str, "", "level which confd should log messages"),

@@ -132,6 +132,8 @@ pub struct Config {
     pub min_reload_interval: Option<std::time::Duration>,
     /// Turn redis keyspace notifications on when they are off (else poll).
     pub redis_enable_notifications: bool,
+    /// Helper libraries for resources that do not name their own (`-helpers`, `helpers`).
+    pub helpers: Vec<String>,
     /// Plugin directory (adds or overrides plugins).
     pub plugin_dir: Option<PathBuf>,
     /// Compiled plugin code cache.
@@ -439,6 +441,13 @@ pub fn resolve(
             }
         },
         redis_enable_notifications: b("redis-enable-notifications"),
+        // `-helpers json,sprig` and `-helpers json -helpers sprig` mean the same.
+        helpers: list("helpers")
+            .iter()
+            .flat_map(|h| h.split(','))
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .collect(),
         plugin_dir: opt_path("plugin-dir"),
         plugin_cache_dir: opt_path("plugin-cache-dir"),
         backend_options: list("backend-option")

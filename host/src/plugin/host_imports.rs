@@ -1,7 +1,11 @@
-//! The host side of `wconfd:plugin/host`: what a renderer may ask of the outside world,
-//! answered according to the instance's [`Grants`].
+//! The host side of `wconfd:plugin/host` (0.1.0 and 0.3.0): what a renderer may ask of the
+//! outside world, answered according to the instance's [`Grants`]; and of `helper-calls`,
+//! which routes a template's helper calls to the libraries its resource chose.
 
-use super::bindings::wconfd::plugin::{host, types};
+use super::bindings::helpers::wconfd::plugin::log;
+use super::bindings::renderer_v1::wconfd::plugin as v1;
+use super::bindings::wconfd::plugin::{helper_calls, host, types};
+use super::helpers::HelperSet;
 use super::limits::{EnvGrant, Grants, Limiter};
 use std::net::ToSocketAddrs;
 use std::sync::Arc;
@@ -11,12 +15,30 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 /// Longest name the host will look up or read for a guest (guest-controlled input).
 const MAX_NAME_BYTES: usize = 4096;
 
-/// Per-instance state: WASI (granted nothing), limits, and this instance's grants.
+/// Per-instance state of a renderer or helper library: WASI (granted nothing), limits, this
+/// instance's grants, and the helper libraries of the resource being rendered.
 pub struct PluginState {
+    /// The plugin's name, for log lines.
+    pub(crate) plugin: Arc<str>,
     pub(crate) wasi: WasiCtx,
     pub(crate) table: ResourceTable,
     pub(crate) limits: Limiter,
     pub(crate) grants: Arc<Grants>,
+    /// Set by the renderer before each compile and render.
+    pub(crate) helpers: Option<Arc<HelperSet>>,
+}
+
+impl PluginState {
+    pub(crate) fn new(plugin: Arc<str>, limits: &super::Limits, grants: Arc<Grants>) -> Self {
+        PluginState {
+            plugin,
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            limits: Limiter::new(limits),
+            grants,
+            helpers: None,
+        }
+    }
 }
 
 impl WasiView for PluginState {
@@ -29,9 +51,90 @@ impl WasiView for PluginState {
 }
 
 impl types::Host for PluginState {}
+impl v1::types::Host for PluginState {}
+
+impl helper_calls::Host for PluginState {
+    fn call(&mut self, name: String, args: Vec<types::Value>) -> Result<types::Value, String> {
+        match &self.helpers {
+            Some(set) => set.call(&name, args),
+            None => Err(format!("no helper library provides {name}")),
+        }
+    }
+}
+
+impl log::Host for PluginState {
+    fn write(&mut self, level: log::Level, message: String) {
+        let plugin = &self.plugin;
+        match level {
+            log::Level::Debug => crate::debug!("Plugin {plugin}: {message}"),
+            log::Level::Info => crate::info!("Plugin {plugin}: {message}"),
+            log::Level::Warn => crate::warn!("Plugin {plugin}: {message}"),
+            log::Level::Error => crate::error!("Plugin {plugin}: {message}"),
+        }
+    }
+}
 
 impl host::Host for PluginState {
     fn getenv(&mut self, name: String) -> Option<String> {
+        self.granted_getenv(name)
+    }
+    fn file_exists(&mut self, path: String) -> bool {
+        self.granted_file_exists(path)
+    }
+    fn lookup_ip(&mut self, name: String) -> Vec<String> {
+        self.granted_lookup_ip(name)
+    }
+    fn lookup_srv(&mut self, _service: String, _proto: String, _name: String) -> Vec<types::SrvRecord> {
+        // The standard library has no SRV resolver; confd's lookupSRV returns an empty list on
+        // any failure, which is what a template sees here until a resolver is granted.
+        Vec::new()
+    }
+    fn now(&mut self) -> types::Instant {
+        let (unix_nanos, utc_offset_seconds, zone_name) = local_now();
+        types::Instant {
+            unix_nanos,
+            utc_offset_seconds,
+            zone_name,
+        }
+    }
+}
+
+/// The same answers for renderers built against 0.1.0.
+impl v1::host::Host for PluginState {
+    fn getenv(&mut self, name: String) -> Option<String> {
+        self.granted_getenv(name)
+    }
+    fn file_exists(&mut self, path: String) -> bool {
+        self.granted_file_exists(path)
+    }
+    fn lookup_ip(&mut self, name: String) -> Vec<String> {
+        self.granted_lookup_ip(name)
+    }
+    fn lookup_srv(&mut self, _service: String, _proto: String, _name: String) -> Vec<v1::types::SrvRecord> {
+        Vec::new()
+    }
+    fn now(&mut self) -> v1::types::Instant {
+        let (unix_nanos, utc_offset_seconds, zone_name) = local_now();
+        v1::types::Instant {
+            unix_nanos,
+            utc_offset_seconds,
+            zone_name,
+        }
+    }
+}
+
+/// Now in the host's zone: nanoseconds since the epoch, offset from UTC, zone abbreviation.
+fn local_now() -> (i64, i32, String) {
+    let now = chrono::Local::now();
+    (
+        now.timestamp_nanos_opt().unwrap_or(0),
+        now.offset().local_minus_utc(),
+        now.format("%Z").to_string(),
+    )
+}
+
+impl PluginState {
+    fn granted_getenv(&self, name: String) -> Option<String> {
         if name.len() > MAX_NAME_BYTES {
             return None;
         }
@@ -43,7 +146,7 @@ impl host::Host for PluginState {
         allowed.then(|| std::env::var(&name).ok()).flatten()
     }
 
-    fn file_exists(&mut self, path: String) -> bool {
+    fn granted_file_exists(&self, path: String) -> bool {
         if !self.grants.file_exists || path.len() > MAX_NAME_BYTES {
             return false;
         }
@@ -54,7 +157,7 @@ impl host::Host for PluginState {
         }
     }
 
-    fn lookup_ip(&mut self, name: String) -> Vec<String> {
+    fn granted_lookup_ip(&self, name: String) -> Vec<String> {
         if !self.grants.dns || name.len() > MAX_NAME_BYTES {
             return Vec::new();
         }
@@ -65,20 +168,5 @@ impl host::Host for PluginState {
         ips.sort();
         ips.dedup();
         ips
-    }
-
-    fn lookup_srv(&mut self, _service: String, _proto: String, _name: String) -> Vec<types::SrvRecord> {
-        // The standard library has no SRV resolver; confd's lookupSRV returns an empty list on
-        // any failure, which is what a template sees here until a resolver is granted.
-        Vec::new()
-    }
-
-    fn now(&mut self) -> types::Instant {
-        let now = chrono::Local::now();
-        types::Instant {
-            unix_nanos: now.timestamp_nanos_opt().unwrap_or(0),
-            utc_offset_seconds: now.offset().local_minus_utc(),
-            zone_name: now.format("%Z").to_string(),
-        }
     }
 }

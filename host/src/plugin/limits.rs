@@ -20,6 +20,13 @@ pub struct Limits {
     /// Parsed templates kept in one instance before it is recycled (templates change on
     /// SIGHUP and interval passes; old handles would otherwise accumulate).
     pub max_templates: usize,
+    /// Budget for one helper function call: helpers compute small things, so a call that
+    /// takes seconds is a loop, and it should fail its render well before the render's own
+    /// budget runs out.
+    pub helper_call_timeout: Duration,
+    /// Largest value a helper may return (its nodes and text): a template cannot use more,
+    /// and the renderer must hold it.
+    pub max_value_bytes: usize,
 }
 
 impl Default for Limits {
@@ -29,6 +36,8 @@ impl Default for Limits {
             call_timeout: Duration::from_secs(10),
             watch_timeout: Duration::from_secs(300),
             max_templates: 1024,
+            helper_call_timeout: Duration::from_secs(2),
+            max_value_bytes: 16 << 20,
         }
     }
 }

@@ -4,7 +4,7 @@
 //! ```toml
 //! name = "gotemplate"
 //! kind = "renderer"
-//! wit = "wconfd:plugin@0.1.0"
+//! wit = "wconfd:plugin@0.3.0"
 //! wasm = "gotemplate.wasm"   # default: the manifest's name with .wasm
 //! sha256 = "4f9c..."
 //! ```
@@ -18,7 +18,7 @@
 //! max_wait = "10"
 //! ```
 
-use super::bindings::{BACKEND_WIT, RENDERER_WIT};
+use super::bindings::{BACKEND_WIT, HELPERS_WIT, RENDERER_WITS};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -53,13 +53,37 @@ pub struct Manifest {
 }
 
 impl Kind {
-    /// The WIT package version plugins of this kind are built against (`None`: not yet).
-    pub fn wit_version(self) -> Option<&'static str> {
+    /// The WIT package versions plugins of this kind may be built against, newest first.
+    pub fn wit_versions(self) -> &'static [&'static str] {
         match self {
-            Kind::Renderer => Some(RENDERER_WIT),
-            Kind::Backend => Some(BACKEND_WIT),
-            Kind::Helpers => None,
+            Kind::Renderer => RENDERER_WITS,
+            Kind::Backend => std::slice::from_ref(&BACKEND_WIT),
+            Kind::Helpers => std::slice::from_ref(&HELPERS_WIT),
         }
+    }
+
+    /// The interface a plugin of this kind exports (`renderer`, `backend`, `helpers`).
+    pub fn export_interface(self) -> &'static str {
+        match self {
+            Kind::Renderer => "renderer",
+            Kind::Backend => "backend",
+            Kind::Helpers => "helpers",
+        }
+    }
+
+    /// The version `wasm` was built against: the first of [`Kind::wit_versions`] whose export
+    /// name (`wconfd:plugin/renderer@0.1.0`) appears in the component (export names are stored
+    /// as plain text), else the newest.
+    pub fn detect_wit_version(self, wasm: &[u8]) -> &'static str {
+        let versions = self.wit_versions();
+        versions
+            .iter()
+            .find(|v| {
+                let (_, version) = v.rsplit_once('@').unwrap_or_default();
+                let export = format!("wconfd:plugin/{}@{version}", self.export_interface());
+                wasm.windows(export.len()).any(|w| w == export.as_bytes())
+            })
+            .unwrap_or(&versions[0])
     }
 
     /// The manifest spelling.
@@ -104,7 +128,7 @@ pub enum ManifestError {
         /// The version it names.
         found: String,
         /// The version this host implements for that kind.
-        expected: &'static str,
+        expected: String,
     },
     /// The code does not match the manifest's hash.
     #[error("{path}: plugin {name:?}: sha256 of {wasm} is {actual}, the manifest says {expected}")]
@@ -129,7 +153,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The manifest text for `wasm` (what `wconfd plugin manifest` prints).
 pub fn render_manifest(name: &str, kind: Kind, wasm_file: &str, wasm: &[u8]) -> String {
-    let wit = kind.wit_version().unwrap_or("none");
+    let wit = kind.detect_wit_version(wasm);
     format!(
         "name = {name:?}\nkind = {:?}\nwit = {wit:?}\nwasm = {wasm_file:?}\nsha256 = {:?}\n",
         kind.as_str(),
@@ -177,14 +201,13 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
         ))
     })?;
     let wit = required("wit")?;
-    let expected = kind.wit_version().unwrap_or("no version");
-    if wit != expected {
+    if !kind.wit_versions().contains(&wit.as_str()) {
         return Err(ManifestError::Version {
             path: path.into(),
             name,
             kind: kind.as_str(),
             found: wit,
-            expected,
+            expected: kind.wit_versions().join(" or "),
         });
     }
     let nodes = match table.get("nodes") {

@@ -2,8 +2,11 @@
 //! plugin directory (each a `.wasm` with a manifest), compiled code cached on disk, and one
 //! host module per plugin world:
 //!
-//! - [`renderer`]: `renderer-plugin` (`wconfd:plugin@0.1.0`), one reusable instance per renderer;
+//! - [`renderer`]: `renderer-plugin` (`wconfd:plugin@0.3.0`, or 0.1.0 without helpers), one
+//!   reusable instance per renderer;
 //! - [`backend`]: `backend-plugin` (`wconfd:plugin@0.2.0`), a pool of instances per backend;
+//! - [`helpers`]: `helpers-plugin` (`wconfd:plugin@0.3.0`), one instance per helper library,
+//!   called from renderers through the host;
 //!
 //! over a shared core: [`engine_config`] and [`engine`], [`cache`], [`manifest`], [`limits`].
 //!
@@ -14,6 +17,7 @@ pub mod backend;
 pub mod bindings;
 pub mod cache;
 mod engine_config;
+pub mod helpers;
 mod host_imports;
 pub mod limits;
 pub mod manifest;
@@ -23,15 +27,16 @@ mod tls;
 
 pub use backend::{BackendPlugin, PluginBackend};
 pub use bindings::wconfd::plugin::types::Kv;
+pub use helpers::{HelperPlugin, HelperSet};
 pub use limits::{Grants, Limits};
 pub use renderer::{RenderError, WasmRenderer};
 
 use cache::Cache;
 use host_imports::PluginState;
 use manifest::Kind;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::Engine;
 
@@ -62,6 +67,24 @@ pub static BUILTINS: &[Builtin] = &[
         kind: Kind::Renderer,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.wasm")),
         native: include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.cwasm")),
+        nodes: &[],
+        env: &[],
+        files: &[],
+    },
+    Builtin {
+        name: "json",
+        kind: Kind::Helpers,
+        wasm: include_bytes!(concat!(env!("OUT_DIR"), "/json.wasm")),
+        native: include_bytes!(concat!(env!("OUT_DIR"), "/json.cwasm")),
+        nodes: &[],
+        env: &[],
+        files: &[],
+    },
+    Builtin {
+        name: "sprig",
+        kind: Kind::Helpers,
+        wasm: include_bytes!(concat!(env!("OUT_DIR"), "/sprig.wasm")),
+        native: include_bytes!(concat!(env!("OUT_DIR"), "/sprig.cwasm")),
         nodes: &[],
         env: &[],
         files: &[],
@@ -150,6 +173,12 @@ pub struct PluginInfo {
 pub struct Plugins {
     renderers: BTreeMap<String, Result<Arc<WasmRenderer>, String>>,
     backends: BTreeMap<String, Result<BackendPlugin, String>>,
+    helpers: BTreeMap<String, HelperSource>,
+    /// Checked helper sets by the list of library names, shared by resources choosing alike.
+    helper_sets: Mutex<HashMap<Vec<String>, HelperSetResult>>,
+    /// The engine and limits built-in helpers are made ready with.
+    engine: Option<Engine>,
+    limits: Limits,
     /// Every backend plugin that could be loaded, loaded or not (for messages).
     available_backends: Vec<String>,
     /// What was loaded.
@@ -201,13 +230,30 @@ fn renderer_from_component(
 ) -> Result<WasmRenderer, String> {
     let mut linker: Linker<PluginState> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("{e:#}"))?;
-    bindings::RendererPlugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)
-        .map_err(|e| format!("{e:#}"))?;
-    // Linking checks the plugin's imports against what the host provides: a plugin that
-    // imports anything else (sockets beyond WASI's denied defaults, other worlds) is refused.
-    let pre = linker.instantiate_pre(component).map_err(|e| format!("{e:#}"))?;
-    let pre =
-        bindings::RendererPluginPre::new(pre).map_err(|e| format!("does not export the renderer interface: {e:#}"))?;
+    // The contract version is the one the component exports the renderer interface of.
+    let exports_v1 = component
+        .component_type()
+        .exports(engine)
+        .any(|(n, _)| n == "wconfd:plugin/renderer@0.1.0");
+    let pre = if exports_v1 {
+        bindings::renderer_v1::RendererPlugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)
+            .map_err(|e| format!("{e:#}"))?;
+        let pre = linker.instantiate_pre(component).map_err(|e| format!("{e:#}"))?;
+        renderer::RendererPre::V1(
+            bindings::renderer_v1::RendererPluginPre::new(pre)
+                .map_err(|e| format!("does not export the renderer interface: {e:#}"))?,
+        )
+    } else {
+        bindings::RendererPlugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)
+            .map_err(|e| format!("{e:#}"))?;
+        // Linking checks the plugin's imports against what the host provides: a plugin that
+        // imports anything else (sockets beyond WASI's denied defaults, other worlds) is refused.
+        let pre = linker.instantiate_pre(component).map_err(|e| format!("{e:#}"))?;
+        renderer::RendererPre::Current(
+            bindings::RendererPluginPre::new(pre)
+                .map_err(|e| format!("does not export the renderer interface: {e:#}"))?,
+        )
+    };
     Ok(WasmRenderer::new(
         name.to_string(),
         engine.clone(),
@@ -215,6 +261,32 @@ fn renderer_from_component(
         Grants::confd_compatible(),
         opts.limits.clone(),
     ))
+}
+
+fn helpers_from_component(
+    engine: &Engine,
+    name: &str,
+    component: &Component,
+    limits: &Limits,
+) -> Result<HelperPlugin, String> {
+    let mut linker: Linker<PluginState> = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("{e:#}"))?;
+    bindings::helpers::HelpersPlugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)
+        .map_err(|e| format!("{e:#}"))?;
+    let pre = linker.instantiate_pre(component).map_err(|e| format!("{e:#}"))?;
+    let pre = bindings::helpers::HelpersPluginPre::new(pre)
+        .map_err(|e| format!("does not export the helpers interface: {e:#}"))?;
+    Ok(HelperPlugin::new(name, engine.clone(), pre, limits.clone()))
+}
+
+/// A checked helper set, or why the libraries cannot be used together.
+type HelperSetResult = Result<Arc<HelperSet>, String>;
+
+/// A helper library: a built-in one is made ready on first use (most resources choose none),
+/// one from the plugin directory when the directory is loaded.
+enum HelperSource {
+    Builtin(&'static Builtin, OnceLock<Result<Arc<HelperPlugin>, String>>),
+    Loaded(Result<Arc<HelperPlugin>, String>),
 }
 
 /// What a backend plugin is given besides the operator's configuration.
@@ -262,6 +334,9 @@ impl Plugins {
             (Some(n), Some(Kind::Backend)) => {
                 self.backends.insert(n, Err(msg.clone()));
             }
+            (Some(n), Some(Kind::Helpers)) => {
+                self.helpers.insert(n, HelperSource::Loaded(Err(msg.clone())));
+            }
             (Some(n), _) => {
                 self.renderers.insert(n, Err(msg.clone()));
             }
@@ -290,7 +365,9 @@ impl Plugins {
             Kind::Backend => backend_from_component(engine, name, &component, defaults, opts).map(|b| {
                 self.backends.insert(name.into(), Ok(b));
             }),
-            Kind::Helpers => Err("helpers plugins need a later wconfd:plugin version".into()),
+            Kind::Helpers => helpers_from_component(engine, name, &component, &opts.limits).map(|h| {
+                self.helpers.insert(name.into(), HelperSource::Loaded(Ok(Arc::new(h))));
+            }),
         };
         match result {
             Ok(()) => self.loaded.push(PluginInfo {
@@ -315,11 +392,19 @@ impl Plugins {
                 return plugins;
             }
         };
+        plugins.engine = Some(engine.clone());
+        plugins.limits = opts.limits.clone();
         let mut cache = Cache::new(opts.cache_dir);
         let wanted = |kind: Kind, name: &str| kind != Kind::Backend || opts.backend == Some(name);
         for b in BUILTINS {
             if b.kind == Kind::Backend {
                 plugins.available_backends.push(b.name.to_string());
+            }
+            if b.kind == Kind::Helpers {
+                plugins
+                    .helpers
+                    .insert(b.name.into(), HelperSource::Builtin(b, OnceLock::new()));
+                continue;
             }
             if !wanted(b.kind, b.name) {
                 continue;
@@ -389,6 +474,45 @@ impl Plugins {
             Some(Err(e)) => Err(format!("renderer {name:?} is unavailable: {e}")),
             None => Err(format!("no renderer plugin named {name:?}")),
         }
+    }
+
+    /// The helper library called `name`, made ready if it is a built-in not used before.
+    pub fn helper_library(&self, name: &str) -> Result<Arc<HelperPlugin>, String> {
+        let loaded = match self.helpers.get(name) {
+            None => return Err(format!("no helper library named {name:?}")),
+            Some(HelperSource::Loaded(h)) => h,
+            Some(HelperSource::Builtin(b, ready)) => ready.get_or_init(|| {
+                let engine = self.engine.as_ref().ok_or("wasmtime is not running")?;
+                // Built-in helpers never touch the compiled-code cache: they are precompiled.
+                let (component, _) = builtin_component(engine, b, &mut Cache::new(None))?;
+                helpers_from_component(engine, b.name, &component, &self.limits).map(Arc::new)
+            }),
+        };
+        loaded
+            .clone()
+            .map_err(|e| format!("helper library {name:?} is unavailable: {e}"))
+    }
+
+    /// The checked set of helper libraries `names` (see [`HelperSet::new`]), shared by every
+    /// resource that names the same list.
+    pub fn helper_set(&self, names: &[String]) -> Result<Arc<HelperSet>, String> {
+        let mut sets = self.helper_sets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(set) = sets.get(names) {
+            return set.clone();
+        }
+        let set = names
+            .iter()
+            .map(|n| self.helper_library(n))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|libs| HelperSet::new(&libs, wconfd_gotemplate::builtin_function_names()))
+            .map(Arc::new);
+        sets.insert(names.to_vec(), set.clone());
+        set
+    }
+
+    /// The names of the helper libraries there are (built in and in the plugin directory).
+    pub fn helper_names(&self) -> Vec<String> {
+        self.helpers.keys().cloned().collect()
     }
 
     /// The names of the backend plugins there are (built in and in the plugin directory).

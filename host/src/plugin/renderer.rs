@@ -1,8 +1,14 @@
 //! A renderer plugin instance: one wasmtime store and instance reused across renders, parsed
 //! templates cached inside it by content, and recovery from traps.
+//!
+//! Renderers built against `wconfd:plugin@0.3.0` compile templates with the helper functions
+//! of the resource's [`HelperSet`]; those built against 0.1.0 still load and render, without
+//! helpers.
 
+use super::bindings::renderer_v1;
 use super::bindings::wconfd::plugin::types::{ErrorKind, Kv, TemplateError};
 use super::bindings::{RendererPlugin, RendererPluginPre};
+use super::helpers::HelperSet;
 use super::host_imports::PluginState;
 use super::limits::{Grants, Limits, EPOCH_TICK};
 use std::collections::HashMap;
@@ -37,10 +43,23 @@ pub enum RenderError {
     },
 }
 
+/// A renderer, as the version of the contract it was built against.
+pub(crate) enum RendererPre {
+    /// `wconfd:plugin@0.3.0`: helpers.
+    Current(RendererPluginPre<PluginState>),
+    /// `wconfd:plugin@0.1.0`: no helpers.
+    V1(renderer_v1::RendererPluginPre<PluginState>),
+}
+
+enum Bindings {
+    Current(RendererPlugin),
+    V1(renderer_v1::RendererPlugin),
+}
+
 struct Live {
     store: Store<PluginState>,
-    bindings: RendererPlugin,
-    /// Parsed templates by md5 of (name, text).
+    bindings: Bindings,
+    /// Parsed templates by md5 of (name, text, helper libraries).
     templates: HashMap<[u8; 16], ResourceAny>,
 }
 
@@ -48,20 +67,14 @@ struct Live {
 pub struct WasmRenderer {
     name: String,
     engine: Engine,
-    pre: RendererPluginPre<PluginState>,
+    pre: RendererPre,
     grants: Arc<Grants>,
     limits: Limits,
     live: Mutex<Option<Live>>,
 }
 
 impl WasmRenderer {
-    pub(crate) fn new(
-        name: String,
-        engine: Engine,
-        pre: RendererPluginPre<PluginState>,
-        grants: Grants,
-        limits: Limits,
-    ) -> Self {
+    pub(crate) fn new(name: String, engine: Engine, pre: RendererPre, grants: Grants, limits: Limits) -> Self {
         WasmRenderer {
             name,
             engine,
@@ -85,19 +98,15 @@ impl WasmRenderer {
     }
 
     fn instantiate(&self) -> Result<Live, RenderError> {
-        let state = PluginState {
-            wasi: wasmtime_wasi::WasiCtx::builder().build(),
-            table: wasmtime::component::ResourceTable::new(),
-            limits: super::limits::Limiter::new(&self.limits),
-            grants: self.grants.clone(),
-        };
+        let state = PluginState::new(self.name.as_str().into(), &self.limits, self.grants.clone());
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline(self.deadline_ticks());
-        let bindings = self
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| self.plugin_error(format!("{e:#}")))?;
+        let bindings = match &self.pre {
+            RendererPre::Current(pre) => pre.instantiate(&mut store).map(Bindings::Current),
+            RendererPre::V1(pre) => pre.instantiate(&mut store).map(Bindings::V1),
+        }
+        .map_err(|e| self.plugin_error(format!("{e:#}")))?;
         Ok(Live {
             store,
             bindings,
@@ -110,6 +119,14 @@ impl WasmRenderer {
     }
 
     fn from_wit(e: TemplateError) -> RenderError {
+        match e.kind {
+            ErrorKind::Parse => RenderError::Parse { message: e.message },
+            ErrorKind::Exec => RenderError::Exec { message: e.message },
+        }
+    }
+
+    fn from_wit_v1(e: renderer_v1::wconfd::plugin::types::TemplateError) -> RenderError {
+        use renderer_v1::wconfd::plugin::types::ErrorKind;
         match e.kind {
             ErrorKind::Parse => RenderError::Parse { message: e.message },
             ErrorKind::Exec => RenderError::Exec { message: e.message },
@@ -147,43 +164,100 @@ impl WasmRenderer {
         live: &mut Live,
         name: &str,
         text: &str,
+        helpers: &Arc<HelperSet>,
         ticks: u64,
     ) -> wasmtime::Result<Result<ResourceAny, RenderError>> {
         let mut ctx = md5::Context::new();
         ctx.consume(name.as_bytes());
         ctx.consume([0u8]);
         ctx.consume(text.as_bytes());
+        for lib in helpers.names() {
+            ctx.consume([0u8]);
+            ctx.consume(lib.as_bytes());
+        }
         let key = ctx.finalize().0;
         if let Some(h) = live.templates.get(&key) {
             return Ok(Ok(*h));
         }
         live.store.set_epoch_deadline(ticks);
-        let api = live.bindings.wconfd_plugin_renderer().template();
-        match api.call_compile(&mut live.store, name, text)? {
-            Ok(handle) => {
-                live.templates.insert(key, handle);
-                Ok(Ok(handle))
-            }
-            Err(e) => Ok(Err(Self::from_wit(e))),
+        let compiled = match &live.bindings {
+            Bindings::Current(b) => b
+                .wconfd_plugin_renderer()
+                .template()
+                .call_compile(&mut live.store, name, text, helpers.functions())?
+                .map_err(Self::from_wit),
+            Bindings::V1(_) if !helpers.functions().is_empty() => Err(RenderError::Parse {
+                message: format!(
+                    "the renderer is built against wconfd:plugin@0.1.0, which has no helper functions (helpers: {})",
+                    helpers.names().join(", ")
+                ),
+            }),
+            Bindings::V1(b) => b
+                .wconfd_plugin_renderer()
+                .template()
+                .call_compile(&mut live.store, name, text)?
+                .map_err(Self::from_wit_v1),
+        };
+        if let Ok(handle) = &compiled {
+            live.templates.insert(key, *handle);
         }
+        Ok(compiled)
     }
 
     /// Parse `text` (so a broken template is reported when its resource loads).
     pub fn check(&self, name: &str, text: &str) -> Result<(), RenderError> {
-        self.with_live(|live, ticks| Ok(Self::compiled(live, name, text, ticks)?.map(|_| ())))
+        self.check_with_helpers(name, text, &HelperSet::none())
+    }
+
+    /// Render `text` against `kvs` with Go's and confd's functions only.
+    pub fn render(&self, name: &str, text: &str, kvs: &[Kv]) -> Result<Vec<u8>, RenderError> {
+        self.render_with_helpers(name, text, kvs, &HelperSet::none())
+    }
+
+    /// Parse `text` allowing calls to `helpers`.
+    pub fn check_with_helpers(&self, name: &str, text: &str, helpers: &Arc<HelperSet>) -> Result<(), RenderError> {
+        self.with_live(|live, ticks| {
+            live.store.data_mut().helpers = Some(helpers.clone());
+            Ok(Self::compiled(live, name, text, helpers, ticks)?.map(|_| ()))
+        })
     }
 
     /// Render `text` (parsed once per content and reused) against `kvs` (keys relative to the
-    /// resource prefix).
-    pub fn render(&self, name: &str, text: &str, kvs: &[Kv]) -> Result<Vec<u8>, RenderError> {
+    /// resource prefix), with calls to `helpers` routed to their libraries.
+    pub fn render_with_helpers(
+        &self,
+        name: &str,
+        text: &str,
+        kvs: &[Kv],
+        helpers: &Arc<HelperSet>,
+    ) -> Result<Vec<u8>, RenderError> {
         self.with_live(|live, ticks| {
-            let handle = match Self::compiled(live, name, text, ticks)? {
+            live.store.data_mut().helpers = Some(helpers.clone());
+            let handle = match Self::compiled(live, name, text, helpers, ticks)? {
                 Ok(h) => h,
                 Err(e) => return Ok(Err(e)),
             };
             live.store.set_epoch_deadline(ticks);
-            let api = live.bindings.wconfd_plugin_renderer().template();
-            Ok(api.call_render(&mut live.store, handle, kvs)?.map_err(Self::from_wit))
+            Ok(match &live.bindings {
+                Bindings::Current(b) => b
+                    .wconfd_plugin_renderer()
+                    .template()
+                    .call_render(&mut live.store, handle, kvs)?
+                    .map_err(Self::from_wit),
+                Bindings::V1(b) => {
+                    let kvs: Vec<renderer_v1::wconfd::plugin::types::Kv> = kvs
+                        .iter()
+                        .map(|kv| renderer_v1::wconfd::plugin::types::Kv {
+                            key: kv.key.clone(),
+                            value: kv.value.clone(),
+                        })
+                        .collect();
+                    b.wconfd_plugin_renderer()
+                        .template()
+                        .call_render(&mut live.store, handle, &kvs)?
+                        .map_err(Self::from_wit_v1)
+                }
+            })
         })
     }
 
@@ -202,10 +276,10 @@ impl WasmRenderer {
     pub fn describe(&self) -> Result<String, RenderError> {
         self.with_live(|live, ticks| {
             live.store.set_epoch_deadline(ticks);
-            Ok(Ok(live
-                .bindings
-                .wconfd_plugin_renderer()
-                .call_describe(&mut live.store)?))
+            Ok(Ok(match &live.bindings {
+                Bindings::Current(b) => b.wconfd_plugin_renderer().call_describe(&mut live.store)?,
+                Bindings::V1(b) => b.wconfd_plugin_renderer().call_describe(&mut live.store)?,
+            }))
         })
     }
 }

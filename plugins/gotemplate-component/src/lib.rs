@@ -6,14 +6,14 @@
 //! what a template can see.
 
 wit_bindgen::generate!({
-    path: "../../wit/v0.1.0",
+    path: "../../wit/v0.3.0",
     world: "renderer-plugin",
 });
 
 use exports::wconfd::plugin::renderer::{Guest, GuestTemplate, Template as TemplateHandle, TemplateError};
-use wconfd::plugin::host;
-use wconfd::plugin::types::ErrorKind;
-use wconfd::plugin::types::Kv;
+use wconfd::plugin::types::{ErrorKind, FunctionInfo, Kv, Node};
+use wconfd::plugin::{helper_calls, host};
+use wconfd_gotemplate::helper::{self, Node as EngineNode};
 use wconfd_gotemplate::{Limits, Srv, Store, Template, Time};
 
 struct Component;
@@ -48,8 +48,16 @@ fn to_wit(e: wconfd_gotemplate::TemplateError) -> TemplateError {
 }
 
 impl GuestTemplate for CompiledTemplate {
-    fn compile(name: String, text: String) -> Result<TemplateHandle, TemplateError> {
-        let template = Template::parse(&name, &text).map_err(to_wit)?;
+    fn compile(name: String, text: String, helpers: Vec<FunctionInfo>) -> Result<TemplateHandle, TemplateError> {
+        let helpers: Vec<helper::FunctionInfo> = helpers
+            .into_iter()
+            .map(|f| helper::FunctionInfo {
+                name: f.name,
+                arity: f.arity,
+                variadic: f.variadic,
+            })
+            .collect();
+        let template = Template::parse_with_helpers(&name, &text, &helpers).map_err(to_wit)?;
         Ok(TemplateHandle::new(CompiledTemplate { template }))
     }
 
@@ -93,6 +101,42 @@ impl wconfd_gotemplate::Host for ImportedHost {
             offset: t.utc_offset_seconds,
             zone: t.zone_name.into(),
         }
+    }
+    fn call_helper(&self, name: &str, args: Vec<Vec<EngineNode>>) -> Result<Vec<EngineNode>, String> {
+        let args: Vec<Vec<Node>> = args.into_iter().map(|a| a.into_iter().map(to_node).collect()).collect();
+        helper_calls::call(name, &args).map(|v| v.into_iter().map(from_node).collect())
+    }
+}
+
+// The engine's nodes and the WIT nodes are the same tree encoding; only the names differ.
+
+fn to_node(n: EngineNode) -> Node {
+    match n {
+        EngineNode::Nil => Node::Nil,
+        EngineNode::Bool(b) => Node::Boolean(b),
+        EngineNode::Int(i) => Node::Int(i),
+        EngineNode::Float(f) => Node::Float(f),
+        EngineNode::Text(s) => Node::Text(s),
+        EngineNode::Bytes(b) => Node::Bytes(b),
+        EngineNode::Strings(v) => Node::Strings(v),
+        EngineNode::List(v) => Node::List(v),
+        EngineNode::Map(v) => Node::Map(v),
+        EngineNode::Kv(key, value) => Node::Kv(Kv { key, value }),
+    }
+}
+
+fn from_node(n: Node) -> EngineNode {
+    match n {
+        Node::Nil => EngineNode::Nil,
+        Node::Boolean(b) => EngineNode::Bool(b),
+        Node::Int(i) => EngineNode::Int(i),
+        Node::Float(f) => EngineNode::Float(f),
+        Node::Text(s) => EngineNode::Text(s),
+        Node::Bytes(b) => EngineNode::Bytes(b),
+        Node::Strings(v) => EngineNode::Strings(v),
+        Node::List(v) => EngineNode::List(v),
+        Node::Map(v) => EngineNode::Map(v),
+        Node::Kv(kv) => EngineNode::Kv(kv.key, kv.value),
     }
 }
 

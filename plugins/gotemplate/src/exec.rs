@@ -634,7 +634,16 @@ impl<'a> State<'a> {
         }
         let argv = self.eval_args(dot, func.params, func.variadic, name, args, fin)?;
         debug_assert!(argv.len() >= func.num_in().saturating_sub(1));
-        match (func.imp)(&self.ctx, &argv) {
+        let result = if func.helper {
+            let args = argv.iter().map(crate::helper::encode).collect();
+            self.ctx
+                .host
+                .call_helper(name, args)
+                .and_then(|nodes| crate::helper::decode(&nodes))
+        } else {
+            (func.imp)(&self.ctx, &argv)
+        };
+        match result {
             Ok(Value::Str(s)) if s.len() > self.limits.max_output_bytes => {
                 self.at = at;
                 let limit = self.limits.max_output_bytes;

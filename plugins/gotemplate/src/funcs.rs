@@ -59,6 +59,23 @@ pub(crate) struct Func {
     pub params: &'static [Ty],
     pub variadic: Option<Ty>,
     pub imp: Imp,
+    /// A helper-library function: `imp` is unused and the call goes to
+    /// [`crate::Host::call_helper`] under the function's name.
+    pub helper: bool,
+}
+
+/// Parameters of helper functions: Go passes them as `interface{}`.
+static ANY_PARAMS: [Ty; crate::helper::MAX_ARITY as usize] = [Ty::Any; crate::helper::MAX_ARITY as usize];
+
+/// The signature of helper function `info` (arity already bounded by the parser).
+pub(crate) fn helper_func(info: &crate::helper::FunctionInfo) -> Func {
+    let arity = (info.arity as usize).min(ANY_PARAMS.len());
+    Func {
+        params: &ANY_PARAMS[..arity],
+        variadic: info.variadic.then_some(Ty::Any),
+        imp: |_, _| Err("helper functions are called through the host".into()),
+        helper: true,
+    }
 }
 
 impl std::fmt::Debug for Func {
@@ -75,10 +92,10 @@ impl Func {
 
 macro_rules! f {
     ([$($p:ident),*], $imp:expr) => {
-        Func { params: &[$(Ty::$p),*], variadic: None, imp: $imp }
+        Func { params: &[$(Ty::$p),*], variadic: None, imp: $imp, helper: false }
     };
     ([$($p:ident),*], var $v:ident, $imp:expr) => {
-        Func { params: &[$(Ty::$p),*], variadic: Some(Ty::$v), imp: $imp }
+        Func { params: &[$(Ty::$p),*], variadic: Some(Ty::$v), imp: $imp, helper: false }
     };
 }
 
@@ -103,6 +120,68 @@ fn str_list(v: &Value) -> Vec<Rc<str>> {
         _ => Vec::new(),
     }
 }
+
+/// Every function [`lookup`] knows: Go's builtins and confd's map.
+pub(crate) const NAMES: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "len",
+    "index",
+    "slice",
+    "print",
+    "println",
+    "printf",
+    "html",
+    "js",
+    "urlquery",
+    "call",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "exists",
+    "get",
+    "gets",
+    "getv",
+    "getvs",
+    "ls",
+    "lsdir",
+    "base",
+    "dir",
+    "split",
+    "join",
+    "json",
+    "jsonArray",
+    "map",
+    "getenv",
+    "datetime",
+    "toUpper",
+    "toLower",
+    "contains",
+    "replace",
+    "trimSuffix",
+    "lookupIP",
+    "lookupIPV4",
+    "lookupIPV6",
+    "lookupSRV",
+    "fileExists",
+    "base64Encode",
+    "base64Decode",
+    "parseBool",
+    "reverse",
+    "sortByLength",
+    "sortKVByLength",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "mod",
+    "seq",
+    "atoi",
+];
 
 /// Look a function up by name (`None`: not defined).
 pub(crate) fn lookup(name: &str) -> Option<Func> {

@@ -23,6 +23,7 @@ mod exec;
 mod fmt;
 mod funcs;
 mod gosort;
+pub mod helper;
 mod json;
 mod lex;
 mod parse;
@@ -70,6 +71,12 @@ impl std::fmt::Display for TemplateError {
 
 impl std::error::Error for TemplateError {}
 
+/// The functions every template has: Go's builtins and confd's function map. Helper
+/// libraries may not reuse these names.
+pub fn builtin_function_names() -> &'static [&'static str] {
+    funcs::NAMES
+}
+
 /// What a template may ask of the outside world.
 pub trait Host {
     /// An environment variable (`getenv`); `None` if unset or not granted.
@@ -82,6 +89,12 @@ pub trait Host {
     fn lookup_srv(&self, service: &str, proto: &str, name: &str) -> Vec<Srv>;
     /// The current time (`datetime`).
     fn now(&self) -> Time;
+    /// Call helper function `name` (one the template was parsed with) with flattened
+    /// arguments; `Err` is the helper's message (the engine adds `error calling NAME: `).
+    fn call_helper(&self, name: &str, args: Vec<Vec<helper::Node>>) -> Result<Vec<helper::Node>, String> {
+        let _ = args;
+        Err(format!("no helper library provides {name}"))
+    }
 }
 
 /// A host that grants nothing: no environment, no files, no DNS; the clock reads the epoch.
@@ -121,7 +134,17 @@ pub struct Template {
 impl Template {
     /// Parse `text`; `name` appears in error messages (confd uses the base name of `src`).
     pub fn parse(name: &str, text: &str) -> Result<Template, TemplateError> {
-        let trees = parse::parse(name, text).map_err(|e| TemplateError {
+        Template::parse_with_helpers(name, text, &[])
+    }
+
+    /// Parse `text` allowing calls to `helpers` (answered by [`Host::call_helper`]) besides
+    /// Go's and confd's functions, which win on a name clash.
+    pub fn parse_with_helpers(
+        name: &str,
+        text: &str,
+        helpers: &[helper::FunctionInfo],
+    ) -> Result<Template, TemplateError> {
+        let trees = parse::parse(name, text, helpers).map_err(|e| TemplateError {
             kind: ErrorKind::Parse,
             message: e.message,
             template: name.to_string(),

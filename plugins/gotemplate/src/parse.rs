@@ -255,9 +255,10 @@ pub(crate) type TreeSet = HashMap<String, Rc<List>>;
 
 /// Parse `text` as template `name`, returning every tree it defines (the main one under
 /// `name`, plus each `define`/`block`).
-pub(crate) fn parse(name: &str, text: &str) -> Result<TreeSet, ParseError> {
+pub(crate) fn parse(name: &str, text: &str, helpers: &[crate::helper::FunctionInfo]) -> Result<TreeSet, ParseError> {
     let items = lex(text);
     let mut p = Parser {
+        helpers,
         parse_name: name.to_string(),
         items,
         next_item: 0,
@@ -289,7 +290,9 @@ impl Item {
 /// overflowing. Real templates nest a handful of levels.
 pub(crate) const MAX_NESTING: usize = 500;
 
-struct Parser {
+struct Parser<'h> {
+    /// Helper functions the template may call besides the built-in ones.
+    helpers: &'h [crate::helper::FunctionInfo],
     parse_name: String,
     items: Vec<Item>,
     next_item: usize,
@@ -312,7 +315,7 @@ fn is_empty_list(l: &List) -> bool {
     })
 }
 
-impl Parser {
+impl Parser<'_> {
     fn lex_next(&mut self) -> Item {
         if self.next_item < self.items.len() {
             self.next_item += 1;
@@ -785,7 +788,13 @@ impl Parser {
         let pos = token.pos;
         let arg = match token.typ {
             ItemType::Identifier => {
-                let Some(func) = crate::funcs::lookup(&token.val) else {
+                let helper = || {
+                    self.helpers
+                        .iter()
+                        .find(|h| h.name == token.val)
+                        .map(crate::funcs::helper_func)
+                };
+                let Some(func) = crate::funcs::lookup(&token.val).or_else(helper) else {
                     return self.errorf(format!("function {} not defined", crate::fmt::quote_go(&token.val)));
                 };
                 Arg::Identifier {

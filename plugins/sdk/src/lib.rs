@@ -1,4 +1,4 @@
-//! Write wconfd backend plugins in Rust.
+//! Write wconfd backend plugins and helper libraries in Rust ([`helpers`] for the latter).
 //!
 //! A backend plugin is a `wasm32-wasip2` component exporting the `backend` interface of
 //! `wit/wconfd-plugin.wit` (`wconfd:plugin@0.2.0`, world `backend-plugin`). This crate holds
@@ -33,6 +33,7 @@ wit_bindgen::generate!({
 });
 
 pub mod flatten;
+pub mod helpers;
 pub mod http;
 
 /// The backend interface: the traits a plugin implements and the types it exchanges.
