@@ -5,6 +5,7 @@
 #   scripts/bench.sh watch    watch latency, memory and requests per change on real etcd and redis
 #                             and on the consul and rancher plugins (emulated servers); add
 #                             `fetch` for the 20,000-key plugin fetch table alone
+#   scripts/bench.sh helpers  a helper-library call against the same work by a built-in function
 #   scripts/bench.sh process  whole onetime processes against Go's (same data, 1x and 10x) and a
 #                             cold start on confd's integration confdir; the real confd is
 #                             measured too when WCONFD_CONFD names its binary or it is on PATH
@@ -15,6 +16,9 @@ if [ "${1:-}" = "watch" ]; then
   exec cargo bench --locked -p wconfd --bench watch -- "${@:2}"
 fi
 scripts/setup.sh --build-only
+if [ "${1:-}" = "helpers" ]; then
+  exec cargo bench --locked -p wconfd --bench helpers
+fi
 if ! command -v go >/dev/null; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq golang-go

@@ -1,5 +1,6 @@
-//! The tools for plugin authors: `wconfd plugin new backend` writes a project that builds on
-//! its own and serves a resource; `wconfd plugin inspect` tells a component's world.
+//! The tools for plugin authors: `wconfd plugin new backend|helpers|renderer` writes a project
+//! that builds on its own and serves a resource; `wconfd plugin inspect` tells a component's
+//! world.
 
 use crate::rancher_metadata::RancherMetadata;
 use crate::util::{repo, write_manifest, Dir, Wconfd};
@@ -7,12 +8,11 @@ use serde_json::json;
 use std::path::Path;
 use std::process::Command;
 
-#[test]
-fn a_new_backend_project_builds_and_serves_a_resource() {
-    let dir = Dir::new();
-    let project = dir.join("acme-store");
+/// `wconfd plugin new KIND NAME`, built offline, installed with its manifest in `dir/plugins`.
+fn new_project_installed(dir: &Dir, kind: &str, name: &str) -> std::path::PathBuf {
+    let project = dir.join(name);
     Wconfd::new()
-        .args(["plugin", "new", "backend", "acme-store"])
+        .args(["plugin", "new", kind, name])
         .arg(&project)
         .run()
         .ok();
@@ -34,15 +34,56 @@ fn a_new_backend_project_builds_and_serves_a_resource() {
         .env_remove("RUSTFLAGS")
         .status()
         .unwrap();
-    assert!(status.success(), "the starter project builds");
+    assert!(status.success(), "the {kind} starter project builds");
     let plugins = dir.join("plugins");
     std::fs::create_dir_all(&plugins).unwrap();
+    let wasm = plugins.join(format!("{name}.wasm"));
     std::fs::copy(
-        target.join("wasm32-wasip2/release/acme_store.wasm"),
-        plugins.join("acme-store.wasm"),
+        target.join(format!("wasm32-wasip2/release/{}.wasm", name.replace('-', "_"))),
+        &wasm,
     )
     .unwrap();
-    write_manifest(&plugins.join("acme-store.wasm"), "acme-store", "backend", "");
+    write_manifest(&wasm, name, kind, "");
+    plugins
+}
+
+#[test]
+fn new_helpers_and_renderer_projects_build_and_serve_resources() {
+    let dir = Dir::new();
+    new_project_installed(&dir, "helpers", "acme-helpers");
+    let plugins = new_project_installed(&dir, "renderer", "acme-render");
+    dir.write("data.yaml", "app:\n  name: web\n");
+    for (name, extra, tmpl) in [
+        (
+            "h",
+            "helpers = [\"acme-helpers\"]\n",
+            "{{ shout (getv \"/app/name\") }} {{ repeatText 3 \"ab\" }}\n",
+        ),
+        (
+            "r",
+            "renderer = \"acme-render\"\n",
+            "name=${/app/name} port=${/app/port:-80}\n",
+        ),
+    ] {
+        dir.resource(
+            name,
+            &format!(
+                "[template]\nsrc = \"{name}.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n{extra}",
+                dir.join(&format!("{name}.out")).display()
+            ),
+            tmpl,
+        );
+    }
+    Wconfd::file_onetime(&dir).arg("-plugin-dir").arg(&plugins).run().ok();
+    // What the starters' own code says their functions do.
+    assert_eq!(dir.read("h.out"), "WEB! ababab\n");
+    assert_eq!(dir.read("r.out"), "name=web port=80\n");
+}
+
+#[test]
+fn a_new_backend_project_builds_and_serves_a_resource() {
+    let dir = Dir::new();
+    let plugins = new_project_installed(&dir, "backend", "acme-store");
 
     let store = RancherMetadata::start(json!({"app": {"port": 8080, "hosts": ["a", "b"]}}));
     dir.keyed("app", "/app", "{{getv \"/app/port\"}} {{getv \"/app/hosts/1\"}}\n");
@@ -93,6 +134,16 @@ fn inspect_tells_the_world_and_refuses_what_is_not_a_component() {
         .run();
     assert!(
         r.stdout.contains("world: renderer-plugin (wconfd:plugin@0.3.0)"),
+        "{}",
+        r.stdout
+    );
+    let r = Wconfd::new()
+        .args(["plugin", "inspect"])
+        .arg(plugins.join("json.wasm"))
+        .run();
+    assert!(
+        r.stdout
+            .contains("world: helpers-plugin (wconfd:plugin@0.3.0), kind = \"helpers\""),
         "{}",
         r.stdout
     );

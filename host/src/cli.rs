@@ -10,12 +10,12 @@ const PLUGIN_USAGE: &str = "Usage:
   wconfd plugin manifest FILE.wasm [-name NAME] [-kind renderer|backend|helpers]
       print a manifest for FILE.wasm (put it beside the .wasm as NAME.toml)
   wconfd plugin builtin DIR
-      write the built-in plugins (the gotemplate renderer; the rancher, consul and vault
-      backends) and their manifests into DIR
+      write the built-in plugins (the gotemplate renderer; the json and sprig helper
+      libraries; the rancher, consul and vault backends) and their manifests into DIR
   wconfd plugin inspect FILE.wasm
       print a plugin's world, WIT version, imports, exports and sha256
-  wconfd plugin new backend NAME [DIR]
-      write a buildable backend plugin project into DIR (default ./NAME)
+  wconfd plugin new backend|helpers|renderer NAME [DIR]
+      write a buildable plugin project of that kind into DIR (default ./NAME)
 ";
 
 /// `wconfd plugin ...`.
@@ -81,10 +81,11 @@ pub fn plugin_command(args: &[String]) -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Some("new") if args.len() >= 3 && args[1] == "backend" => {
+        Some("new") if args.len() >= 3 && manifest::parse_kind(&args[1]).is_some() => {
+            let kind = manifest::parse_kind(&args[1]).expect("checked");
             let name = &args[2];
             let dir = args.get(3).map(Path::new).unwrap_or(Path::new(name));
-            match crate::plugin::starter::new_backend(dir, name) {
+            match crate::plugin::starter::new_project(kind, dir, name) {
                 Ok(()) => {
                     println!(
                         "wrote {}: build it with `cargo build --target wasm32-wasip2 --release` there",

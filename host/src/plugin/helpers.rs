@@ -10,7 +10,7 @@
 //! that render) only; its instance is discarded and the next call gets a fresh one.
 
 use super::bindings::helpers::{HelpersPlugin, HelpersPluginPre};
-use super::bindings::wconfd::plugin::types::{FunctionInfo, Node, Value};
+pub use super::bindings::wconfd::plugin::types::{FunctionInfo, Node, Value};
 use super::host_imports::PluginState;
 use super::limits::{Grants, Limits, EPOCH_TICK};
 use std::collections::HashMap;
