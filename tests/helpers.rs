@@ -420,3 +420,21 @@ fn renderers_built_before_helpers_still_load() {
         .stderr_has("the renderer is built against wconfd:plugin@0.1.0, which has no helper functions (helpers: json)");
     assert_eq!(dir.read("old.out"), "legacy old.tmpl:\n/app/name=web\n");
 }
+
+#[test]
+fn a_helpers_key_that_is_not_a_list_names_file_line_and_key() {
+    let dir = Dir::new();
+    resources(
+        &dir,
+        &[
+            ("bad", "helpers = \"json\"\n", "x\n"),
+            ("good", "", "{{ getv \"/app/name\" }}\n"),
+        ],
+    );
+    let r = Wconfd::file_onetime(&dir).run();
+    r.code(1).stderr_has(&format!(
+        "Cannot process template resource {} - line 5: key 'helpers': expected an array of strings, found string",
+        dir.join("confdir/conf.d/bad.toml").display()
+    ));
+    assert_eq!(dir.read("good.out"), "web\n");
+}

@@ -567,6 +567,16 @@ mod tests {
     }
 
     #[test]
+    fn helpers_come_from_flags_env_and_file() {
+        let both = vec!["json".to_string(), "sprig".to_string()];
+        assert_eq!(cfg(&[], &[], "helpers = [\"json\", \"sprig\"]\n").helpers, both);
+        assert_eq!(cfg(&[], &[("CONFD_HELPERS", "json,sprig")], "").helpers, both);
+        let flags = [("helpers", Val::List(vec!["json, sprig".into()]))];
+        assert_eq!(cfg(&flags, &[], "helpers = [\"other\"]\n").helpers, both);
+        assert!(cfg(&[], &[], "").helpers.is_empty());
+    }
+
+    #[test]
     fn env_lists_split_on_commas() {
         let c = cfg(&[], &[("CONFD_NODE", "a:1, b:2"), ("CONFD_BACKEND", "redis")], "");
         assert_eq!(c.nodes, vec!["a:1", "b:2"]);
