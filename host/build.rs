@@ -50,7 +50,6 @@ fn main() {
         "plugins/sprig",
         "wit",
         "Cargo.lock",
-        ".cargo/config.toml",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(p).display());
     }

@@ -77,9 +77,7 @@ c("define-template", '{{define "T"}}[{{.}}]{{end}}{{template "T" "x"}}{{template
 c("block", '{{block "B" "dflt"}}<{{.}}>{{end}}')
 c("template-missing", '{{template "nope"}}')
 c("define-redefine", '{{define "T"}}a{{end}}{{define "T"}}b{{end}}')
-c("template-recursion", '{{define "R"}}{{template "R" .}}{{end}}{{template "R" 1}}',
-  wconfd_differs={"reason": "template recursion stops at depth 1000 (Go's own limit under GOARCH=wasm) instead of amd64's 100000",
-                  "error": 'template: test.tmpl:1:25: executing "R" at <{{template "R" .}}>: exceeded maximum template depth (1000)'})
+c("template-recursion", '{{define "R"}}{{template "R" .}}{{end}}{{template "R" 1}}')
 c("template-vars-not-inherited", '{{$x := 1}}{{define "T"}}{{$x}}{{end}}')
 # pipelines
 c("pipe-printf", '{{"x" | printf "%s-%s" "a"}}')

@@ -197,3 +197,11 @@ fn function_and_edge_cases_through_the_binary() {
         + corpus_through_the_binary("edge.json", &mut every_third);
     assert!(ran >= 60, "ran {ran} cases through the binary");
 }
+
+#[test]
+fn go_drift_cases_through_the_binary() {
+    // Every case of go.json: recursion to Go's depth limit (the guest's stacks), time.Time
+    // methods, complex constants and case mapping, through the real component.
+    let ran = corpus_through_the_binary("go.json", |_| true);
+    assert!(ran >= 40, "ran {ran} go.json cases through the binary");
+}

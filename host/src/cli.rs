@@ -182,7 +182,12 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
     for w in &config.warnings {
         crate::warn!("{w}");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Plugins run on the runtime's blocking threads; their stack must hold a deep render.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(crate::plugin::PLUGIN_THREAD_STACK)
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             crate::fatal!("cannot start the runtime: {e}");

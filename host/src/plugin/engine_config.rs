@@ -6,6 +6,15 @@
 //! come from the same source; anything that changes code generation belongs here and nowhere
 //! else. It may only use wasmtime.
 
+/// Native stack one plugin call may use.
+pub const MAX_WASM_STACK: usize = 96 << 20;
+
+/// Stack size for threads that call plugins: room for a render and a helper it calls, each
+/// at [`MAX_WASM_STACK`], plus the host's own frames. Reserved address space, not memory: pages
+/// are only backed when a call goes that deep.
+#[allow(dead_code)] // the build script includes this file too
+pub const PLUGIN_THREAD_STACK: usize = 2 * MAX_WASM_STACK + (16 << 20);
+
 /// The engine configuration. `target` is a target triple to compile for (the build script
 /// passes its `TARGET`); `None` means this machine.
 pub fn config(target: Option<&str>) -> wasmtime::Result<wasmtime::Config> {
@@ -15,6 +24,13 @@ pub fn config(target: Option<&str>) -> wasmtime::Result<wasmtime::Config> {
     config.epoch_interruption(true);
     // No component-model async here: it costs ~2x per host call (wasmtime-notes.md).
     config.concurrency_support(false);
+    // Go lets a template call itself 100,000 deep; the renderer needs about 650 bytes of native
+    // stack per level. Every thread that calls a plugin must have at least twice this much
+    // stack (a helper called from a deep render gets its own budget on the same thread):
+    // see `PLUGIN_THREAD_STACK`.
+    config.max_wasm_stack(MAX_WASM_STACK);
+    // wasmtime insists on this even when no call is async (none is here).
+    config.async_stack_size(MAX_WASM_STACK + (2 << 20));
     if let Some(t) = target {
         config.target(t)?;
     }

@@ -27,6 +27,7 @@ mod tls;
 
 pub use backend::{BackendPlugin, PluginBackend};
 pub use bindings::wconfd::plugin::types::Kv;
+pub use engine_config::PLUGIN_THREAD_STACK;
 pub use helpers::{HelperPlugin, HelperSet};
 pub use limits::{Grants, Limits};
 pub use renderer::{RenderError, WasmRenderer};

@@ -10,9 +10,10 @@ use crate::value::Value;
 use crate::{ErrorKind, TemplateError};
 use std::rc::Rc;
 
-/// Go uses 100000 on 64-bit hosts and 1000 on `GOARCH=wasm`; this engine runs in WebAssembly
-/// with a fixed stack, so it takes Go's wasm limit.
-pub(crate) const MAX_EXEC_DEPTH: usize = 1000;
+/// Go's `maxExecDepth` on 64-bit hosts. The renderer component is linked with a shadow stack
+/// and run with a native stack that hold this many levels (`gotemplate-component/build.rs`,
+/// the host's `engine_config.rs`).
+pub(crate) const MAX_EXEC_DEPTH: usize = 100_000;
 
 /// Non-local exits from a walk: `{{break}}`, `{{continue}}`, or an execution error.
 pub(crate) enum Flow {
@@ -418,6 +419,9 @@ impl<'a> State<'a> {
         let is_hex_int =
             t.len() > 2 && t.starts_with('0') && (t.as_bytes()[1] | 0x20) == b'x' && !t.contains(['p', 'P']);
         let is_rune = t.starts_with('\'');
+        if n.is_complex {
+            return Ok(Value::Complex(n.complex.0, n.complex.1));
+        }
         if n.is_float && !is_hex_int && !is_rune && t.contains(['.', 'e', 'E', 'p', 'P']) {
             return Ok(Value::Float(n.float64));
         }
@@ -480,19 +484,17 @@ impl<'a> State<'a> {
         }
         let has_args = args.len() > 1 || fin.is_some();
         match &recv {
-            Value::Time(t) => {
-                if let Some(sig) = crate::time::method(t, name) {
-                    let params: &'static [Ty] = match sig {
-                        crate::time::MethodSig::NoArgs => &[],
-                        crate::time::MethodSig::StringArg => &[Ty::Str],
-                    };
-                    let t = t.clone();
-                    let argv = self.eval_args(dot, params, None, name, args, fin)?;
-                    let arg = match argv.first() {
-                        Some(Value::Str(s)) => Some(s.to_string()),
-                        _ => None,
-                    };
-                    return Ok(crate::time::call(&t, name, arg.as_deref()));
+            Value::Time(_) | Value::Month(_) | Value::Weekday(_) | Value::Duration(_) | Value::Location(_) => {
+                match crate::time::method(&recv, name) {
+                    Some(Ok(params)) => {
+                        let argv = self.eval_args(dot, params, None, name, args, fin)?;
+                        return match crate::time::call(&recv, name, &argv) {
+                            Ok(v) => Ok(v),
+                            Err(e) => self.errorf(format!("error calling {name}: {e}")),
+                        };
+                    }
+                    Some(Err(e)) => return self.errorf(e),
+                    None => {}
                 }
             }
             Value::Kv(kv) => {
@@ -674,6 +676,9 @@ impl<'a> State<'a> {
             (Ty::RValue | Ty::Any, _) => return Ok(value),
             (Ty::Str, Value::Str(_)) | (Ty::Int, Value::Int(_)) | (Ty::Strings, Value::Strings(_)) => true,
             (Ty::KvSlice, Value::Kvs(v, _)) => return Ok(Value::Kvs(v.clone(), crate::value::KvsType::Slice)),
+            (Ty::Time, Value::Time(_)) | (Ty::Duration, Value::Duration(_)) | (Ty::Location, Value::Location(_)) => {
+                true
+            }
             _ => false,
         };
         if ok {
@@ -727,6 +732,11 @@ impl<'a> State<'a> {
                 Arg::Number { num, .. } if num.is_int => Ok(Value::Int(num.int64)),
                 _ => self.errorf(format!("expected integer; found {n}")),
             },
+            // An int64 kind: constants convert as for int.
+            Ty::Duration => match n {
+                Arg::Number { num, .. } if num.is_int => Ok(Value::Duration(num.int64)),
+                _ => self.errorf(format!("expected integer; found {n}")),
+            },
             Ty::Str => match n {
                 Arg::String { text, .. } => Ok(Value::Str(text.clone())),
                 _ => self.errorf(format!("expected string; found {n}")),
@@ -737,7 +747,9 @@ impl<'a> State<'a> {
                 Arg::String { text, .. } => Ok(Value::Str(text.clone())),
                 _ => self.errorf(format!("can't handle assignment of {n} to empty interface argument")),
             },
-            Ty::Strings | Ty::KvSlice => self.errorf(format!("can't handle {n} for arg of type {}", ty.name())),
+            Ty::Strings | Ty::KvSlice | Ty::Time | Ty::Location => {
+                self.errorf(format!("can't handle {n} for arg of type {}", ty.name()))
+            }
         }
     }
 }

@@ -419,6 +419,22 @@ impl Printer {
         }
     }
 
+    /// Go's `fmtComplex`: each part as a float, the imaginary one always signed.
+    fn print_complex(&mut self, re: f64, im: f64, verb: char, arg: &Value) {
+        match verb {
+            'v' | 'b' | 'g' | 'G' | 'x' | 'X' | 'f' | 'F' | 'e' | 'E' => {
+                let old = self.f.plus;
+                self.buf.push('(');
+                self.print_float(re, verb, arg);
+                self.f.plus = true;
+                self.print_float(im, verb, arg);
+                self.buf.push_str("i)");
+                self.f.plus = old;
+            }
+            _ => self.bad_verb(verb, arg),
+        }
+    }
+
     fn print_string(&mut self, s: &str, verb: char, arg: &Value) {
         match verb {
             'v' => {
@@ -479,6 +495,8 @@ impl Printer {
                 Value::Time(t) => Some(crate::time::time_string(t)),
                 Value::Month(m) => Some(crate::time::month_name(*m)),
                 Value::Weekday(d) => Some(crate::time::weekday_name(*d)),
+                Value::Duration(d) => Some(crate::time::duration_string(*d)),
+                Value::Location(l) => Some(l.name.to_string()),
                 _ => None,
             };
             if let Some(s) = s {
@@ -503,12 +521,13 @@ impl Printer {
                 't' | 'v' => self.pad(if *b { "true" } else { "false" }),
                 _ => self.bad_verb(verb, v),
             },
-            Value::Int(i) | Value::Int64(i) | Value::Month(i) | Value::Weekday(i) => {
+            Value::Int(i) | Value::Int64(i) | Value::Month(i) | Value::Weekday(i) | Value::Duration(i) => {
                 self.print_int(*i as u64, true, verb, v)
             }
             Value::Uint8(u) => self.print_int(*u as u64, false, verb, v),
             Value::Uint16(u) => self.print_int(*u as u64, false, verb, v),
             Value::Float(f) => self.print_float(*f, verb, v),
+            Value::Complex(re, im) => self.print_complex(*re, *im, verb, v),
             Value::Str(s) => self.print_string(s, verb, v),
             Value::Map(m) => {
                 if self.f.sharp_v {

@@ -26,6 +26,12 @@ pub(crate) enum Ty {
     Strings,
     /// `[]memkv.KVPair`
     KvSlice,
+    /// `time.Time`
+    Time,
+    /// `time.Duration`
+    Duration,
+    /// `*time.Location`
+    Location,
 }
 
 impl Ty {
@@ -37,11 +43,14 @@ impl Ty {
             Ty::RValue => "reflect.Value",
             Ty::Strings => "[]string",
             Ty::KvSlice => "[]memkv.KVPair",
+            Ty::Time => "time.Time",
+            Ty::Duration => "time.Duration",
+            Ty::Location => "*time.Location",
         }
     }
 
     pub(crate) fn can_be_nil(self) -> bool {
-        matches!(self, Ty::Any | Ty::RValue | Ty::Strings | Ty::KvSlice)
+        matches!(self, Ty::Any | Ty::RValue | Ty::Strings | Ty::KvSlice | Ty::Location)
     }
 }
 
@@ -359,11 +368,16 @@ fn lookup_ip(c: &Ctx<'_>, name: &str, keep: fn(&str) -> bool) -> Value {
 fn map_case(s: &str, upper: bool) -> String {
     s.chars()
         .map(|c| {
+            if let Some(m) = simple_case_exception(c, upper) {
+                return m;
+            }
             let mut m: Vec<char> = if upper {
                 c.to_uppercase().collect()
             } else {
                 c.to_lowercase().collect()
             };
+            // Rust applies Unicode's full (SpecialCasing) mappings; Go's unicode.ToUpper and
+            // ToLower map one rune to one rune and leave a rune with no simple mapping alone.
             if m.len() == 1 {
                 m.pop().unwrap_or(c)
             } else {
@@ -371,6 +385,28 @@ fn map_case(s: &str, upper: bool) -> String {
             }
         })
         .collect()
+}
+
+/// The runes whose full case mapping (Rust's) has several runes but whose simple mapping
+/// (UnicodeData.txt, Go's) is one other rune: Greek letters with ypogegrammeni map to their
+/// prosgegrammeni forms, and U+0130 lowers to a plain `i`.
+fn simple_case_exception(c: char, upper: bool) -> Option<char> {
+    let u = c as u32;
+    let mapped = if upper {
+        match u {
+            0x1F80..=0x1FAF if u & 0xF < 8 => u + 8,
+            0x1FB3 => 0x1FBC,
+            0x1FC3 => 0x1FCC,
+            0x1FF3 => 0x1FFC,
+            _ => return None,
+        }
+    } else {
+        match u {
+            0x0130 => 0x69,
+            _ => return None,
+        }
+    };
+    char::from_u32(mapped)
 }
 
 /// `strings.Split`.
@@ -484,7 +520,7 @@ fn query_escape(s: &str) -> String {
 
 fn index_arg(v: &Value, cap: usize) -> Result<usize, String> {
     let x = match v {
-        Value::Int(_) | Value::Int64(_) | Value::Month(_) | Value::Weekday(_) => v.as_i64(),
+        Value::Int(_) | Value::Int64(_) | Value::Month(_) | Value::Weekday(_) | Value::Duration(_) => v.as_i64(),
         Value::Uint8(_) | Value::Uint16(_) => v.as_u64() as i64,
         Value::Invalid | Value::NilIface => return Err("cannot index slice/array with nil".into()),
         v => return Err(format!("cannot index slice/array with type {}", v.type_name())),
@@ -601,6 +637,9 @@ fn eq(a1: &Value, rest: &[Value]) -> Result<bool, String> {
             match k1 {
                 BasicKind::Bool => matches!((a1, a), (Value::Bool(x), Value::Bool(y)) if x == y),
                 BasicKind::Float => matches!((a1, a), (Value::Float(x), Value::Float(y)) if x == y),
+                BasicKind::Complex => {
+                    matches!((a1, a), (Value::Complex(r1, i1), Value::Complex(r2, i2)) if r1 == r2 && i1 == i2)
+                }
                 BasicKind::Int => a1.as_i64() == a.as_i64(),
                 BasicKind::Uint => a1.as_u64() == a.as_u64(),
                 BasicKind::String => matches!((a1, a), (Value::Str(x), Value::Str(y)) if x == y),
@@ -652,7 +691,7 @@ fn lt(a1: &Value, a2: &Value) -> Result<bool, String> {
         };
     }
     Ok(match (k1, a1, a2) {
-        (BasicKind::Bool, ..) => return Err(ERR_BAD_COMPARISON_TYPE.into()),
+        (BasicKind::Bool | BasicKind::Complex, ..) => return Err(ERR_BAD_COMPARISON_TYPE.into()),
         (BasicKind::Float, Value::Float(x), Value::Float(y)) => x < y,
         (BasicKind::Int, ..) => a1.as_i64() < a2.as_i64(),
         (BasicKind::Uint, ..) => a1.as_u64() < a2.as_u64(),

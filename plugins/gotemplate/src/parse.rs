@@ -20,6 +20,9 @@ pub struct ParseError {
 #[derive(Clone, Debug)]
 pub(crate) struct Number {
     pub text: String,
+    /// A complex constant (`1i`, `1+2i`): evaluated as `complex128` whatever else it is.
+    pub is_complex: bool,
+    pub complex: (f64, f64),
     pub is_int: bool,
     pub is_uint: bool,
     pub is_float: bool,
@@ -853,9 +856,30 @@ impl Parser<'_> {
 }
 
 /// Go's `(*Tree).newNumber`: every interpretation of a numeric literal.
+/// Go's `simplifyComplex`: a complex constant with no imaginary part also counts as the float
+/// (and integer) it equals, so it can be passed where a number is expected.
+fn simplify_complex(n: &mut Number, re: f64, im: f64) {
+    n.is_complex = true;
+    n.complex = (re, im);
+    n.is_float = im == 0.0;
+    if n.is_float {
+        n.float64 = re;
+        n.is_int = (re as i64) as f64 == re;
+        if n.is_int {
+            n.int64 = re as i64;
+        }
+        n.is_uint = (re as u64) as f64 == re;
+        if n.is_uint {
+            n.uint64 = re as u64;
+        }
+    }
+}
+
 fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
     let mut n = Number {
         text: text.to_string(),
+        is_complex: false,
+        complex: (0.0, 0.0),
         is_int: false,
         is_uint: false,
         is_float: false,
@@ -878,11 +902,32 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
             n.is_float = true;
             return Ok(n);
         }
-        ItemType::Complex => return Err(format!("complex constants are not supported: {text}")),
+        ItemType::Complex => {
+            // Go lets fmt.Sscan parse the pair: REAL then a signed IMAGINARY ending in `i`.
+            let body = &text[..text.len() - 1];
+            let split = body
+                .char_indices()
+                .skip(1)
+                .filter(|&(i, c)| {
+                    (c == '+' || c == '-') && !matches!(body.as_bytes()[i - 1], b'e' | b'E' | b'p' | b'P')
+                })
+                .map(|(i, _)| i)
+                .last()
+                .ok_or_else(|| format!("expected complex constant, found {text:?}"))?;
+            let re = crate::strconv::parse_float(&body[..split]);
+            let im = crate::strconv::parse_float(&body[split..]);
+            let (Some(re), Some(im)) = (re, im) else {
+                return Err("expected integer".into());
+            };
+            simplify_complex(&mut n, re, im);
+            return Ok(n);
+        }
         _ => {}
     }
-    if text.ends_with('i') {
-        return Err(format!("complex constants are not supported: {text}"));
+    // Imaginary constants can only be complex unless they are zero.
+    if let Some(im) = text.strip_suffix('i').and_then(crate::strconv::parse_float) {
+        simplify_complex(&mut n, 0.0, im);
+        return Ok(n);
     }
     let u = crate::strconv::parse_uint(text);
     if let Some(u) = u {

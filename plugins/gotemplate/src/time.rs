@@ -1,6 +1,8 @@
 //! `time.Time` for `datetime`: Go's `Format` layouts, `String()` and the accessor methods a
 //! template can call. The instant itself comes from the host (see [`crate::Host::now`]).
 
+use crate::funcs::Ty;
+use crate::value::Location;
 use crate::value::{Time, Value};
 use std::rc::Rc;
 
@@ -245,30 +247,92 @@ pub(crate) fn format(t: &Time, layout: &str) -> String {
     out
 }
 
-/// A method call on a `time.Time` (`{{(datetime).Format "2006"}}`); `None` if no such method.
-pub(crate) fn method(t: &Rc<Time>, name: &str) -> Option<MethodSig> {
-    Some(match name {
-        "Format" => MethodSig::StringArg,
-        "Unix" | "UnixNano" | "UnixMilli" | "UnixMicro" | "Year" | "Month" | "Day" | "Hour" | "Minute" | "Second"
-        | "Nanosecond" | "YearDay" | "Weekday" | "UTC" | "Local" | "String" | "IsZero" => {
-            let _ = t;
-            MethodSig::NoArgs
+/// The parameters of method `name` on a value of the `time` package (`time.Time`, `Month`,
+/// `Weekday`, `Duration`, `*Location`): `None` if there is no such method, `Err` with Go's
+/// message when Go refuses the call (several results, an unexported field).
+pub(crate) fn method(recv: &Value, name: &str) -> Option<Result<&'static [Ty], String>> {
+    let params: &'static [Ty] = match (recv, name) {
+        (
+            Value::Time(_),
+            "Unix" | "UnixNano" | "UnixMilli" | "UnixMicro" | "Year" | "Month" | "Day" | "Hour" | "Minute" | "Second"
+            | "Nanosecond" | "YearDay" | "Weekday" | "UTC" | "Local" | "String" | "IsZero" | "Location" | "IsDST",
+        ) => &[],
+        (Value::Time(_), "Format") => &[Ty::Str],
+        (Value::Time(_), "Equal" | "Before" | "After" | "Sub") => &[Ty::Time],
+        (Value::Time(_), "Add" | "Truncate" | "Round") => &[Ty::Duration],
+        (Value::Time(_), "AddDate") => &[Ty::Int, Ty::Int, Ty::Int],
+        (Value::Time(_), "In") => &[Ty::Location],
+        (Value::Time(_), "ISOWeek" | "Zone" | "ZoneBounds" | "MarshalText" | "MarshalJSON" | "MarshalBinary") => {
+            return Some(Err(format!("can't call method/function {name:?} with 2 results")))
         }
+        (Value::Time(_), "Date" | "Clock") => {
+            return Some(Err(format!("can't call method/function {name:?} with 3 results")))
+        }
+        (Value::Time(_), "wall" | "ext" | "loc") => {
+            return Some(Err(format!("{name} is an unexported field of struct type time.Time")))
+        }
+        (Value::Month(_) | Value::Weekday(_) | Value::Location(_), "String") => &[],
+        (
+            Value::Duration(_),
+            "String" | "Hours" | "Minutes" | "Seconds" | "Nanoseconds" | "Microseconds" | "Milliseconds" | "Abs",
+        ) => &[],
+        (Value::Duration(_), "Truncate" | "Round") => &[Ty::Duration],
         _ => return None,
-    })
+    };
+    Some(Ok(params))
 }
 
-/// The shape of a time method's parameters.
-pub(crate) enum MethodSig {
-    NoArgs,
-    StringArg,
-}
+/// Nanoseconds from Go's zero time (January 1, year 1, UTC) to the Unix epoch: `Truncate` and
+/// `Round` work on time since the zero time.
+const ZERO_TO_UNIX_NANOS: i128 = 62_135_596_800 * 1_000_000_000;
 
-/// Call a method found by [`method`].
-pub(crate) fn call(t: &Rc<Time>, name: &str, arg: Option<&str>) -> Value {
+/// Call a method [`method`] accepted, with arguments already converted to its parameters.
+pub(crate) fn call(recv: &Value, name: &str, args: &[Value]) -> Result<Value, String> {
+    let arg_i = |i: usize| args.get(i).map(Value::as_i64).unwrap_or(0);
+    let arg_time = |i: usize| match args.get(i) {
+        Some(Value::Time(t)) => Ok(t.clone()),
+        _ => Err("time: missing Time argument".to_string()),
+    };
+    let t = match recv {
+        Value::Time(t) => t,
+        Value::Month(m) => return Ok(Value::str(&month_name(*m))),
+        Value::Weekday(d) => return Ok(Value::str(&weekday_name(*d))),
+        Value::Location(l) => return Ok(Value::Str(l.name.clone())),
+        Value::Duration(d) => {
+            let d = *d;
+            return Ok(match name {
+                "String" => Value::str(&duration_string(d)),
+                "Hours" => Value::Float(d as f64 / 3.6e12),
+                "Minutes" => Value::Float(d as f64 / 6e10),
+                "Seconds" => Value::Float(d as f64 / 1e9),
+                "Nanoseconds" => Value::Int64(d),
+                "Microseconds" => Value::Int64(d / 1_000),
+                "Milliseconds" => Value::Int64(d / 1_000_000),
+                "Abs" => Value::Duration(if d == i64::MIN { i64::MAX } else { d.abs() }),
+                "Truncate" => Value::Duration(match arg_i(0) {
+                    m if m <= 0 => d,
+                    m => d - d % m,
+                }),
+                _ => Value::Duration(round_duration(d, arg_i(0))),
+            });
+        }
+        _ => return Err(format!("no method {name}")),
+    };
     let c = civil(t);
-    match name {
-        "Format" => Value::str(&format(t, arg.unwrap_or(""))),
+    let at = |unix_nanos: i64| {
+        Value::Time(Rc::new(Time {
+            unix_nanos,
+            ..(**t).clone()
+        }))
+    };
+    Ok(match name {
+        "Format" => Value::str(&format(
+            t,
+            match args.first() {
+                Some(Value::Str(s)) => s,
+                _ => "",
+            },
+        )),
         "Unix" => Value::Int64(t.unix_nanos.div_euclid(1_000_000_000)),
         "UnixNano" => Value::Int64(t.unix_nanos),
         "UnixMilli" => Value::Int64(t.unix_nanos.div_euclid(1_000_000)),
@@ -282,16 +346,146 @@ pub(crate) fn call(t: &Rc<Time>, name: &str, arg: Option<&str>) -> Value {
         "Nanosecond" => Value::Int(c.nanos),
         "YearDay" => Value::Int(c.yday),
         "Weekday" => Value::Weekday(c.weekday),
-        "UTC" => Value::Time(Rc::new(Time {
-            unix_nanos: t.unix_nanos,
-            offset: 0,
-            zone: "UTC".into(),
-        })),
+        "UTC" => Value::Time(Rc::new(in_utc(t))),
         "Local" => Value::Time(t.clone()),
         "String" => Value::str(&time_string(t)),
-        "IsZero" => Value::Bool(false),
-        _ => Value::Invalid,
+        "IsZero" => Value::Bool(t.unix_nanos as i128 + ZERO_TO_UNIX_NANOS == 0),
+        "IsDST" => Value::Bool(false),
+        "Location" => Value::Location(Rc::new(location_of(t))),
+        "Equal" => Value::Bool(arg_time(0)?.unix_nanos == t.unix_nanos),
+        "Before" => Value::Bool(t.unix_nanos < arg_time(0)?.unix_nanos),
+        "After" => Value::Bool(t.unix_nanos > arg_time(0)?.unix_nanos),
+        "Sub" => Value::Duration(t.unix_nanos.saturating_sub(arg_time(0)?.unix_nanos)),
+        "Add" => at(t.unix_nanos.saturating_add(arg_i(0))),
+        "Truncate" | "Round" => {
+            let d = arg_i(0) as i128;
+            if d <= 0 {
+                return Ok(Value::Time(t.clone()));
+            }
+            let abs = t.unix_nanos as i128 + ZERO_TO_UNIX_NANOS;
+            let r = abs.rem_euclid(d);
+            // Round halves away from zero time, as Go does ("halfway values round up").
+            let down = abs - r;
+            let to = if name == "Round" && r + r >= d { down + d } else { down };
+            at(i64::try_from(to - ZERO_TO_UNIX_NANOS).unwrap_or(t.unix_nanos))
+        }
+        "AddDate" => {
+            // Go's Date normalises: months and days out of range carry into the next unit.
+            let months = c.year * 12 + (c.month - 1) + arg_i(1);
+            let (year, month) = (months.div_euclid(12) + arg_i(0), months.rem_euclid(12) + 1);
+            let days = days_from_civil(year, month, 1) + c.day - 1 + arg_i(2);
+            let secs = days * 86_400 + c.hour * 3600 + c.min * 60 + c.sec - t.offset as i64;
+            at(secs.saturating_mul(1_000_000_000).saturating_add(c.nanos))
+        }
+        "In" => match args.first() {
+            Some(Value::Location(l)) if &*l.name == "UTC" => Value::Time(Rc::new(in_utc(t))),
+            Some(Value::Location(l)) => Value::Time(Rc::new(Time {
+                unix_nanos: t.unix_nanos,
+                offset: l.offset,
+                zone: l.zone.clone(),
+            })),
+            _ => return Err("time: missing Location in call to Time.In".into()),
+        },
+        _ => return Err(format!("no method {name}")),
+    })
+}
+
+fn in_utc(t: &Time) -> Time {
+    Time {
+        unix_nanos: t.unix_nanos,
+        offset: 0,
+        zone: "UTC".into(),
     }
+}
+
+/// The location a time is in: UTC after `.UTC`, else the host's local zone (Go's `Local`).
+fn location_of(t: &Time) -> Location {
+    let utc = t.offset == 0 && &*t.zone == "UTC";
+    Location {
+        name: if utc { "UTC".into() } else { "Local".into() },
+        offset: t.offset,
+        zone: t.zone.clone(),
+    }
+}
+
+/// Howard Hinnant's days_from_civil: days since the Unix epoch of a proleptic Gregorian date.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `Duration.Round`: to the nearest multiple of `m`, halfway away from zero.
+fn round_duration(d: i64, m: i64) -> i64 {
+    if m <= 0 {
+        return d;
+    }
+    let r = d % m;
+    if d < 0 {
+        let r = -r;
+        if r + r < m {
+            d + r
+        } else {
+            d.checked_sub(m - r).unwrap_or(i64::MIN)
+        }
+    } else if r + r < m {
+        d - r
+    } else {
+        d.checked_add(m - r).unwrap_or(i64::MAX)
+    }
+}
+
+/// Go's `Duration.String`: `1h2m3.5s`, `1.5ms`, `0s`.
+pub(crate) fn duration_string(d: i64) -> String {
+    if d == 0 {
+        return "0s".into();
+    }
+    let neg = d < 0;
+    let mut u = d.unsigned_abs();
+    let mut out = String::new();
+    // fmtFrac: the fraction of u / 10^prec without trailing zeros (and no point if none).
+    let frac = |u: u64, prec: u32| -> (String, u64) {
+        let p = 10u64.pow(prec);
+        let f = u % p;
+        if f == 0 {
+            return (String::new(), u / p);
+        }
+        let digits = format!("{f:0width$}", width = prec as usize);
+        (format!(".{}", digits.trim_end_matches('0')), u / p)
+    };
+    if u < 1_000_000_000 {
+        let (unit, prec) = if u < 1_000 {
+            ("ns", 0)
+        } else if u < 1_000_000 {
+            ("µs", 3)
+        } else {
+            ("ms", 6)
+        };
+        let (f, whole) = frac(u, prec);
+        out.push_str(&format!("{whole}{f}{unit}"));
+    } else {
+        let (f, secs) = frac(u, 9);
+        u = secs;
+        let s = format!("{}{f}s", u % 60);
+        u /= 60;
+        if u > 0 {
+            let m = format!("{}m", u % 60);
+            u /= 60;
+            if u > 0 {
+                out.push_str(&format!("{u}h"));
+            }
+            out.push_str(&m);
+        }
+        out.push_str(&s);
+    }
+    if neg {
+        out.insert(0, '-');
+    }
+    out
 }
 
 #[cfg(test)]

@@ -69,6 +69,8 @@ pub enum Value {
     Uint16(u16),
     /// `float64`
     Float(f64),
+    /// `complex128` (a complex constant: real, imaginary)
+    Complex(f64, f64),
     /// `string`
     Str(Rc<str>),
     /// `[]string`
@@ -93,6 +95,22 @@ pub enum Value {
     Month(i64),
     /// `time.Weekday`
     Weekday(i64),
+    /// `time.Duration` (nanoseconds)
+    Duration(i64),
+    /// `*time.Location`
+    Location(Rc<Location>),
+}
+
+/// A `*time.Location` as templates can reach one: `UTC`, or the host's local zone as the
+/// host reported it (Go's `Local`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// `UTC` or `Local` (what `String()` returns).
+    pub name: Rc<str>,
+    /// Offset from UTC in seconds (0 for UTC).
+    pub offset: i32,
+    /// Zone abbreviation.
+    pub zone: Rc<str>,
 }
 
 /// Go's comparison kinds (`basicKind` in text/template's funcs.go).
@@ -102,6 +120,7 @@ pub(crate) enum BasicKind {
     Int,
     Uint,
     Float,
+    Complex,
     String,
     Invalid,
 }
@@ -123,6 +142,7 @@ impl Value {
             Value::Uint8(_) => "uint8",
             Value::Uint16(_) => "uint16",
             Value::Float(_) => "float64",
+            Value::Complex(..) => "complex128",
             Value::Str(_) => "string",
             Value::Strings(_) => "[]string",
             Value::Ints(_) => "[]int",
@@ -136,6 +156,8 @@ impl Value {
             Value::Time(_) => "time.Time",
             Value::Month(_) => "time.Month",
             Value::Weekday(_) => "time.Weekday",
+            Value::Duration(_) => "time.Duration",
+            Value::Location(_) => "*time.Location",
         }
     }
 
@@ -190,10 +212,12 @@ impl Value {
         match self {
             Value::Invalid | Value::NilIface => false,
             Value::Bool(b) => *b,
-            Value::Int(i) | Value::Int64(i) | Value::Month(i) | Value::Weekday(i) => *i != 0,
+            Value::Int(i) | Value::Int64(i) | Value::Month(i) | Value::Weekday(i) | Value::Duration(i) => *i != 0,
+            Value::Location(_) => true,
             Value::Uint8(u) => *u != 0,
             Value::Uint16(u) => *u != 0,
             Value::Float(f) => *f != 0.0,
+            Value::Complex(re, im) => *re != 0.0 || *im != 0.0,
             Value::Kv(_) | Value::Time(_) => true,
             Value::Srv(_) => true,
             v => v.len().unwrap_or(0) > 0,
@@ -203,9 +227,12 @@ impl Value {
     pub(crate) fn basic_kind(&self) -> BasicKind {
         match self {
             Value::Bool(_) => BasicKind::Bool,
-            Value::Int(_) | Value::Int64(_) | Value::Month(_) | Value::Weekday(_) => BasicKind::Int,
+            Value::Int(_) | Value::Int64(_) | Value::Month(_) | Value::Weekday(_) | Value::Duration(_) => {
+                BasicKind::Int
+            }
             Value::Uint8(_) | Value::Uint16(_) => BasicKind::Uint,
             Value::Float(_) => BasicKind::Float,
+            Value::Complex(..) => BasicKind::Complex,
             Value::Str(_) => BasicKind::String,
             _ => BasicKind::Invalid,
         }
@@ -213,7 +240,7 @@ impl Value {
 
     pub(crate) fn as_i64(&self) -> i64 {
         match self {
-            Value::Int(i) | Value::Int64(i) | Value::Month(i) | Value::Weekday(i) => *i,
+            Value::Int(i) | Value::Int64(i) | Value::Month(i) | Value::Weekday(i) | Value::Duration(i) => *i,
             Value::Uint8(u) => *u as i64,
             Value::Uint16(u) => *u as i64,
             _ => 0,
@@ -235,6 +262,7 @@ pub(crate) fn same(a: &Value, b: &Value) -> Option<bool> {
         (Value::Kv(x), Value::Kv(y)) => x == y,
         (Value::Srv(x), Value::Srv(y)) => Rc::ptr_eq(x, y),
         (Value::Time(x), Value::Time(y)) => x == y,
+        (Value::Location(x), Value::Location(y)) => x == y,
         _ => return None,
     })
 }

@@ -145,7 +145,7 @@ fn engine_matches_go_on_the_corpus() {
     // Template recursion runs to Go's depth limit; unoptimised debug frames need more than the
     // default 2 MiB test-thread stack for that (the wasm guest is linked with its own stack).
     std::thread::Builder::new()
-        .stack_size(256 << 20)
+        .stack_size(1 << 30)
         .spawn(run_corpus)
         .expect("spawn")
         .join()
