@@ -420,7 +420,7 @@ impl<'a> State<'a> {
             t.len() > 2 && t.starts_with('0') && (t.as_bytes()[1] | 0x20) == b'x' && !t.contains(['p', 'P']);
         let is_rune = t.starts_with('\'');
         if n.is_complex {
-            return Ok(Value::Complex(n.complex.0, n.complex.1));
+            return Ok(Value::Complex(Rc::new(n.complex)));
         }
         if n.is_float && !is_hex_int && !is_rune && t.contains(['.', 'e', 'E', 'p', 'P']) {
             return Ok(Value::Float(n.float64));

@@ -527,7 +527,7 @@ impl Printer {
             Value::Uint8(u) => self.print_int(*u as u64, false, verb, v),
             Value::Uint16(u) => self.print_int(*u as u64, false, verb, v),
             Value::Float(f) => self.print_float(*f, verb, v),
-            Value::Complex(re, im) => self.print_complex(*re, *im, verb, v),
+            Value::Complex(c) => self.print_complex(c.0, c.1, verb, v),
             Value::Str(s) => self.print_string(s, verb, v),
             Value::Map(m) => {
                 if self.f.sharp_v {

@@ -638,7 +638,7 @@ fn eq(a1: &Value, rest: &[Value]) -> Result<bool, String> {
                 BasicKind::Bool => matches!((a1, a), (Value::Bool(x), Value::Bool(y)) if x == y),
                 BasicKind::Float => matches!((a1, a), (Value::Float(x), Value::Float(y)) if x == y),
                 BasicKind::Complex => {
-                    matches!((a1, a), (Value::Complex(r1, i1), Value::Complex(r2, i2)) if r1 == r2 && i1 == i2)
+                    matches!((a1, a), (Value::Complex(x), Value::Complex(y)) if x == y)
                 }
                 BasicKind::Int => a1.as_i64() == a.as_i64(),
                 BasicKind::Uint => a1.as_u64() == a.as_u64(),

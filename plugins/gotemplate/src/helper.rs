@@ -68,7 +68,7 @@ fn push(v: &Value, out: &mut Vec<Node>) {
         Value::Uint16(u) => Node::Int(i64::from(*u)),
         Value::Float(f) => Node::Float(*f),
         // No node holds a complex128; a helper gets it as Go prints it, `(1+2i)`.
-        Value::Complex(..) => Node::Text(crate::fmt::sprint(std::slice::from_ref(v))),
+        Value::Complex(_) => Node::Text(crate::fmt::sprint(std::slice::from_ref(v))),
         Value::Str(s) => Node::Text(s.to_string()),
         Value::Strings(v) => Node::Strings(v.iter().map(|s| s.to_string()).collect()),
         Value::Ints(v) => Node::List(children(v.iter().map(|i| Value::Int(*i)), out)),

@@ -69,8 +69,9 @@ pub enum Value {
     Uint16(u16),
     /// `float64`
     Float(f64),
-    /// `complex128` (a complex constant: real, imaginary)
-    Complex(f64, f64),
+    /// `complex128` (a complex constant: real, imaginary), boxed so that it does not make every
+    /// value larger (templates rarely meet one).
+    Complex(Rc<(f64, f64)>),
     /// `string`
     Str(Rc<str>),
     /// `[]string`
@@ -217,7 +218,7 @@ impl Value {
             Value::Uint8(u) => *u != 0,
             Value::Uint16(u) => *u != 0,
             Value::Float(f) => *f != 0.0,
-            Value::Complex(re, im) => *re != 0.0 || *im != 0.0,
+            Value::Complex(c) => c.0 != 0.0 || c.1 != 0.0,
             Value::Kv(_) | Value::Time(_) => true,
             Value::Srv(_) => true,
             v => v.len().unwrap_or(0) > 0,
@@ -266,3 +267,8 @@ pub(crate) fn same(a: &Value, b: &Value) -> Option<bool> {
         _ => return None,
     })
 }
+
+// Every value is copied around constantly: in the renderer (wasm32) keep it 16 bytes, a tag
+// and an 8-byte number or a (fat) pointer.
+#[cfg(target_arch = "wasm32")]
+const _: () = assert!(std::mem::size_of::<Value>() == 16);
