@@ -11,7 +11,7 @@ mod go_json;
 mod jq;
 mod yaml;
 
-use wconfd_plugin_sdk::helpers::{decode, encode, function, FunctionInfo, Guest, Node, Val};
+use wconfd_plugin_sdk::helpers::{call_with, functions, FunctionInfo, Guest, Node, Val};
 
 struct Json;
 
@@ -70,34 +70,15 @@ const FUNCTIONS: &[(&str, u32, bool, &str)] = &[
 
 impl Guest for Json {
     fn functions() -> Vec<FunctionInfo> {
-        FUNCTIONS
-            .iter()
-            .map(|(name, arity, variadic, doc)| function(name, *arity, *variadic, doc))
-            .collect()
+        functions(FUNCTIONS)
     }
 
     fn call(name: String, args: Vec<Vec<Node>>) -> Result<Vec<Node>, String> {
-        let args = args.iter().map(|a| decode(a)).collect::<Result<Vec<_>, _>>()?;
-        call(&name, &args).map(|v| encode(&v))
+        call_with(&args, |args| call(&name, args))
     }
 
     fn describe() -> String {
         format!("json {} (jaq 3, Go-compatible JSON)", env!("CARGO_PKG_VERSION"))
-    }
-}
-
-/// Go's (and sprig's) idea of an empty value.
-pub fn is_empty(v: &Val) -> bool {
-    match v {
-        Val::Nil => true,
-        Val::Bool(b) => !b,
-        Val::Int(n) => *n == 0,
-        Val::Float(f) => *f == 0.0,
-        Val::Str(s) => s.is_empty(),
-        Val::Strings(v) => v.is_empty(),
-        Val::List(v) => v.is_empty(),
-        Val::Map(m) => m.is_empty(),
-        Val::Kv(..) => false,
     }
 }
 
@@ -176,10 +157,10 @@ pub fn call(name: &str, args: &[Val]) -> Result<Val, String> {
             Ok(Val::Map(at.clone()))
         }
         "default" => Ok(match args.get(1) {
-            Some(v) if !is_empty(v) => v.clone(),
+            Some(v) if !v.is_empty() => v.clone(),
             _ => args[0].clone(),
         }),
-        "coalesce" => Ok(args.iter().find(|v| !is_empty(v)).cloned().unwrap_or(Val::Nil)),
+        "coalesce" => Ok(args.iter().find(|v| !v.is_empty()).cloned().unwrap_or(Val::Nil)),
         other => Err(format!("json has no function {other}")),
     }
 }
@@ -194,7 +175,7 @@ fn merge_into(dst: &mut std::collections::BTreeMap<String, Val>, src: &std::coll
             }
             (Some(Val::Map(d)), Val::Map(s)) => merge_into(d, s),
             // mergo counts false, 0 and "" as empty too: they are filled from `src`.
-            (Some(existing), v) if is_empty(existing) => {
+            (Some(existing), v) if existing.is_empty() => {
                 *existing = v.clone();
             }
             _ => {}

@@ -43,6 +43,21 @@ pub fn function(name: &str, arity: u32, variadic: bool, description: &str) -> Fu
     }
 }
 
+/// [`Guest::functions`] from a table of (name, arity, variadic, description).
+pub fn functions(table: &[(&str, u32, bool, &str)]) -> Vec<FunctionInfo> {
+    table
+        .iter()
+        .map(|(name, arity, variadic, doc)| function(name, *arity, *variadic, doc))
+        .collect()
+}
+
+/// [`Guest::call`] for a library written over [`Val`]s: decode the arguments, run `f`, encode
+/// its result.
+pub fn call_with(args: &[Vec<Node>], f: impl FnOnce(&[Val]) -> Result<Val, String>) -> Result<Vec<Node>, String> {
+    let args = args.iter().map(|a| decode(a)).collect::<Result<Vec<_>, _>>()?;
+    f(&args).map(|v| encode(&v))
+}
+
 /// A template value as a tree.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Val {
@@ -139,6 +154,21 @@ impl Val {
             Val::List(_) => "[]interface {}",
             Val::Map(_) => "map[string]interface {}",
             Val::Kv(..) => "memkv.KVPair",
+        }
+    }
+
+    /// Go's (and sprig's) idea of an empty value: nil, false, 0, "", an empty list or map.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Val::Nil => true,
+            Val::Bool(b) => !b,
+            Val::Int(n) => *n == 0,
+            Val::Float(f) => *f == 0.0,
+            Val::Str(s) => s.is_empty(),
+            Val::Strings(v) => v.is_empty(),
+            Val::List(v) => v.is_empty(),
+            Val::Map(m) => m.is_empty(),
+            Val::Kv(..) => false,
         }
     }
 

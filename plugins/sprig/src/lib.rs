@@ -13,7 +13,7 @@ use base64::Engine as _;
 use regex::Regex;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use wconfd_plugin_sdk::helpers::{decode, encode, function, go_float, FunctionInfo, Guest, Node, Val};
+use wconfd_plugin_sdk::helpers::{call_with, functions, go_float, FunctionInfo, Guest, Node, Val};
 
 struct Sprig;
 
@@ -82,15 +82,11 @@ const FUNCTIONS: &[(&str, u32, bool, &str)] = &[
 
 impl Guest for Sprig {
     fn functions() -> Vec<FunctionInfo> {
-        FUNCTIONS
-            .iter()
-            .map(|(name, arity, variadic, doc)| function(name, *arity, *variadic, doc))
-            .collect()
+        functions(FUNCTIONS)
     }
 
     fn call(name: String, args: Vec<Vec<Node>>) -> Result<Vec<Node>, String> {
-        let args = args.iter().map(|a| decode(a)).collect::<Result<Vec<_>, _>>()?;
-        call(&name, &args).map(|v| encode(&v))
+        call_with(&args, |args| call(&name, args))
     }
 
     fn describe() -> String {
@@ -139,21 +135,6 @@ pub fn to_int64(v: &Val) -> i64 {
             parsed.map(|n| if neg { -n } else { n }).unwrap_or(0)
         }
         _ => 0,
-    }
-}
-
-/// Go's (and sprig's) idea of an empty value.
-pub fn is_empty(v: &Val) -> bool {
-    match v {
-        Val::Nil => true,
-        Val::Bool(b) => !b,
-        Val::Int(n) => *n == 0,
-        Val::Float(f) => *f == 0.0,
-        Val::Str(s) => s.is_empty(),
-        Val::Strings(v) => v.is_empty(),
-        Val::List(v) => v.is_empty(),
-        Val::Map(m) => m.is_empty(),
-        Val::Kv(..) => false,
     }
 }
 
@@ -297,7 +278,7 @@ pub fn call(name: &str, a: &[Val]) -> Result<Val, String> {
             let cond = matches!(a[2], Val::Bool(true));
             a[if cond { 0 } else { 1 }].clone()
         }
-        "empty" => Val::Bool(is_empty(&a[0])),
+        "empty" => Val::Bool(a[0].is_empty()),
         "add1" => Val::Int(to_int64(&a[0]).wrapping_add(1)),
         "max" => Val::Int(a.iter().map(to_int64).max().unwrap_or(0)),
         "min" => Val::Int(a.iter().map(to_int64).min().unwrap_or(0)),
