@@ -194,3 +194,63 @@ fn owner_by_name_is_applied() {
         .stderr_has("key 'owner': unknown user \"no-such-user-here\"");
     assert_eq!(dir.read("out/app.conf"), "port=80\n");
 }
+
+/// Whether process `pid` still exists (signal 0 probes without signalling).
+fn alive(pid: i32) -> bool {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+}
+
+#[test]
+fn a_check_cmd_past_its_time_limit_is_killed_with_its_children() {
+    let dir = Dir::new();
+    let pid_file = dir.join("child.pid");
+    // The check prints, starts a child that would outlive it, and hangs.
+    resource(
+        &dir,
+        &format!(
+            "command_timeout = \"1s\"\ncheck_cmd = \"echo checking; sleep 300 & echo $! > {}; wait\"\n",
+            pid_file.display()
+        ),
+    );
+    dir.write("out/app.conf", "previous\n");
+    let r = Wconfd::file_onetime(&dir).run();
+    r.code(1)
+        .stderr_has("Config check failed: timed out after 1s and was killed with its process group")
+        .stderr_has("checking");
+    let child: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    crate::util::eventually(10, "the check's child is gone", || !alive(child));
+    assert_eq!(dir.read("out/app.conf"), "previous\n");
+    no_stage_files(&dir);
+}
+
+#[test]
+fn a_hung_reload_cmd_fails_after_the_global_limit_and_the_file_is_written() {
+    let dir = Dir::new();
+    resource(&dir, "reload_cmd = \"echo reloading; exec sleep 300\"\n");
+    let r = Wconfd::file_onetime(&dir).args(["-command-timeout", "1s"]).run();
+    r.code(1)
+        .stderr_has("timed out after 1s and was killed with its process group")
+        .stderr_has("reloading");
+    assert_eq!(dir.read("out/app.conf"), "port=80\n");
+    no_stage_files(&dir);
+}
+
+#[test]
+fn a_resource_can_lift_the_limit_and_bad_limits_name_their_key() {
+    let dir = Dir::new();
+    // 0 means no limit: this check outlasts the global limit and passes.
+    resource(&dir, "command_timeout = \"0\"\ncheck_cmd = \"sleep 2\"\n");
+    Wconfd::file_onetime(&dir).args(["-command-timeout", "1s"]).run().ok();
+    assert_eq!(dir.read("out/app.conf"), "port=80\n");
+    let bad = Dir::new();
+    resource(&bad, "command_timeout = \"soon\"\n");
+    Wconfd::file_onetime(&bad).run().code(1).stderr_has(&format!(
+        "Cannot process template resource {} - line 5: key 'command_timeout': invalid duration \"soon\"",
+        bad.join("confdir/conf.d/app.toml").display()
+    ));
+    Wconfd::file_onetime(&bad)
+        .args(["-command-timeout", "later"])
+        .run()
+        .code(1)
+        .stderr_has("invalid command-timeout \"later\"");
+}

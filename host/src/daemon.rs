@@ -47,6 +47,7 @@ fn sync_options(c: &Config) -> SyncOptions {
         noop: c.noop,
         sync_only: c.sync_only,
         keep_stage_file: c.keep_stage_file,
+        command_timeout: c.command_timeout,
     }
 }
 

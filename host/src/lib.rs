@@ -11,6 +11,7 @@ pub mod log;
 
 pub mod backend;
 pub mod cli;
+pub mod command;
 pub mod config;
 pub mod daemon;
 pub mod plugin;

@@ -40,6 +40,9 @@ pub struct Resource {
     pub renderer: String,
     /// Helper libraries the template may call (wconfd extension; default: `-helpers`).
     pub helpers: Vec<String>,
+    /// Time limit for this resource's commands (wconfd extension; zero: none; default:
+    /// `-command-timeout`).
+    pub command_timeout: Option<std::time::Duration>,
     /// Quiescence before rendering after a change (watch mode; wconfd extension).
     pub wait: Option<crate::config::duration::Wait>,
     /// Least time between two updates (and so reloads) of this resource (wconfd extension).
@@ -199,6 +202,7 @@ const KNOWN_KEYS: &[&str] = &[
     "reload_cmd",
     "renderer",
     "helpers",
+    "command_timeout",
     "wait",
     "min_reload_interval",
 ];
@@ -425,6 +429,16 @@ pub fn load_file(path: &Path, defaults: &Defaults) -> Result<(Resource, Vec<Stri
             )
         })?),
     };
+    let command_timeout = match string("command_timeout")? {
+        None => None,
+        Some(d) => Some(crate::config::duration::parse(&d).ok_or_else(|| {
+            err(
+                "command_timeout",
+                line_for("command_timeout"),
+                format!("invalid duration {d:?} (e.g. \"30s\", or \"0\" for no limit)"),
+            )
+        })?),
+    };
     let resource = Resource {
         toml_path: path.into(),
         src: src_path,
@@ -442,6 +456,7 @@ pub fn load_file(path: &Path, defaults: &Defaults) -> Result<(Resource, Vec<Stri
             .filter(|r| !r.is_empty())
             .unwrap_or_else(|| "gotemplate".into()),
         helpers: string_array("helpers")?.unwrap_or_else(|| defaults.helpers.clone()),
+        command_timeout,
         wait,
         min_reload_interval,
     };

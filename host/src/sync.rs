@@ -23,6 +23,9 @@ pub struct SyncOptions {
     pub sync_only: bool,
     /// Keep the stage file after the pass.
     pub keep_stage_file: bool,
+    /// Time limit for `check_cmd` and `reload_cmd` (`-command-timeout`) unless the resource
+    /// sets its own; `None`: no limit.
+    pub command_timeout: Option<std::time::Duration>,
 }
 
 /// What a pass did to the destination.
@@ -120,30 +123,18 @@ fn nanos_seed() -> u64 {
         ^ (std::process::id() as u64) << 32
 }
 
-/// Run `cmd` with `/bin/sh -c`, capturing combined output, logging as confd does.
-fn run_command(cmd: &str) -> Result<(), (String, String)> {
-    debug!("Running {cmd}");
-    let out = std::process::Command::new("/bin/sh")
-        .arg("-c")
-        .arg(format!("exec 2>&1; {cmd}"))
-        .stdin(std::process::Stdio::null())
-        .output();
-    match out {
-        Ok(o) => {
-            let text = String::from_utf8_lossy(&o.stdout).into_owned();
-            if o.status.success() {
-                debug!("{}", crate::log::go_quote(&text));
-                Ok(())
-            } else {
-                error!("{}", crate::log::go_quote(&text));
-                let status = match o.status.code() {
-                    Some(c) => format!("exit status {c}"),
-                    None => "terminated by a signal".to_string(),
-                };
-                Err((status, text))
-            }
+/// Run `cmd` (see [`crate::command`]), logging its output as confd does: at debug level
+/// when it succeeds, as an error when it fails.
+fn run_command(cmd: &str, timeout: Option<std::time::Duration>) -> Result<(), (String, String)> {
+    match crate::command::run(cmd, timeout) {
+        Ok(text) => {
+            debug!("{}", crate::log::go_quote(&text));
+            Ok(())
         }
-        Err(e) => Err((format!("cannot run /bin/sh: {e}"), String::new())),
+        Err(f) => {
+            error!("{}", crate::log::go_quote(&f.output));
+            Err((f.status, f.output))
+        }
     }
 }
 
@@ -203,10 +194,14 @@ pub fn sync(resource: &Resource, content: &[u8], opts: SyncOptions) -> Result<Ou
     }
 
     info!("Target config {} out of sync", dest.display());
+    let timeout = match resource.command_timeout {
+        Some(t) => (!t.is_zero()).then_some(t),
+        None => opts.command_timeout,
+    };
     if !opts.sync_only {
         if let Some(check) = &resource.check_cmd {
             let cmd = expand_command(check, &stage.path, dest);
-            if let Err((status, output)) = run_command(&cmd) {
+            if let Err((status, output)) = run_command(&cmd, timeout) {
                 return Err(SyncError::Check {
                     status,
                     output: with_output(&output),
@@ -230,7 +225,7 @@ pub fn sync(resource: &Resource, content: &[u8], opts: SyncOptions) -> Result<Ou
     if !opts.sync_only {
         if let Some(reload) = &resource.reload_cmd {
             let cmd = expand_command(reload, &stage.path, dest);
-            if let Err((status, output)) = run_command(&cmd) {
+            if let Err((status, output)) = run_command(&cmd, timeout) {
                 return Err(SyncError::Reload {
                     status,
                     output: with_output(&output),

@@ -52,6 +52,7 @@ pub const FLAGS: &[FlagDef] = &[
     flag!("client-cert", Str, "", "the client cert"),
     flag!("client-insecure", Bool, "", "Allow connections to SSL sites without certs (only used with -backend=etcd)"),
     flag!("client-key", Str, "", "the client key (also the redis password, as in confd)"),
+    flag!("command-timeout", Str, "60s", "wconfd: time limit for check_cmd and reload_cmd; past it the command's process group is killed and the pass fails (0: no limit)"),
     flag!("confdir", Str, "/etc/confd", "confd conf directory"),
     flag!("config-file", Str, "/etc/confd/confd.toml", "the confd config file"),
     flag!("file", List, "", "the YAML file to watch for changes (only used with -backend=file)"),

@@ -132,6 +132,8 @@ pub struct Config {
     pub min_reload_interval: Option<std::time::Duration>,
     /// Turn redis keyspace notifications on when they are off (else poll).
     pub redis_enable_notifications: bool,
+    /// Time limit for `check_cmd`/`reload_cmd` (`-command-timeout`); `None` is no limit.
+    pub command_timeout: Option<std::time::Duration>,
     /// Helper libraries for resources that do not name their own (`-helpers`, `helpers`).
     pub helpers: Vec<String>,
     /// Plugin directory (adds or overrides plugins).
@@ -441,6 +443,15 @@ pub fn resolve(
             }
         },
         redis_enable_notifications: b("redis-enable-notifications"),
+        command_timeout: match duration::parse(&s("command-timeout")) {
+            Some(d) => (!d.is_zero()).then_some(d),
+            None => {
+                return Err(ConfigError::Invalid(format!(
+                    "invalid command-timeout {:?} (a duration such as 30s, or 0 for no limit)",
+                    s("command-timeout")
+                )))
+            }
+        },
         // `-helpers json,sprig` and `-helpers json -helpers sprig` mean the same.
         helpers: list("helpers")
             .iter()
@@ -564,6 +575,17 @@ mod tests {
         assert_eq!(c.backend_options, vec![("wait".to_string(), "30".to_string())]);
         let c = cfg(&[], &[("CONFD_BACKEND_OPTION", "a=1,b=2")], "");
         assert_eq!(c.backend_options.len(), 2);
+    }
+
+    #[test]
+    fn command_timeout_defaults_to_a_minute_and_zero_lifts_it() {
+        use std::time::Duration;
+        assert_eq!(cfg(&[], &[], "").command_timeout, Some(Duration::from_secs(60)));
+        assert_eq!(cfg(&[], &[], "command_timeout = \"0\"\n").command_timeout, None);
+        assert_eq!(
+            cfg(&[], &[("CONFD_COMMAND_TIMEOUT", "1m30s")], "").command_timeout,
+            Some(Duration::from_secs(90))
+        );
     }
 
     #[test]
