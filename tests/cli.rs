@@ -181,3 +181,40 @@ fn a_missing_confdir_warns_and_exits_0_like_confd() {
     r.ok()
         .stderr_has("WARNING Cannot load template resources: confdir '/nonexistent/confd' does not exist");
 }
+
+#[test]
+fn log_format_json_writes_one_object_per_line_with_the_text_fields() {
+    let dir = Dir::new();
+    dir.write("data.yaml", "app:\n  name: web\n");
+    dir.keyed("app", "/app", "{{getv \"/app/name\"}}\n");
+    let text = Wconfd::file_onetime(&dir).run();
+    text.ok().stderr_has("INFO Target config");
+    std::fs::remove_file(dir.join("app.out")).unwrap();
+    let r = Wconfd::file_onetime(&dir).args(["-log-format", "json"]).run();
+    r.ok();
+    let lines: Vec<serde_json::Value> = r
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(!lines.is_empty());
+    for l in &lines {
+        for field in ["time", "host", "process", "level", "msg"] {
+            assert!(l[field].is_string(), "{field} missing in {l}");
+        }
+        assert!(l["pid"].as_u64().is_some(), "pid missing in {l}");
+    }
+    let updated = format!("Target config {} has been updated", dir.join("app.out").display());
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["level"] == "INFO" && l["msg"] == updated.as_str()),
+        "{}",
+        r.stderr
+    );
+    Wconfd::file_onetime(&dir)
+        .args(["-log-format", "xml"])
+        .run()
+        .code(1)
+        .stderr_has("not a valid log format: \"xml\" (text or json)");
+}

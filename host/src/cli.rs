@@ -179,6 +179,7 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
         }
     };
     crate::log::set_level(config.log_level);
+    crate::log::set_format(config.log_format);
     for w in &config.warnings {
         crate::warn!("{w}");
     }
@@ -197,6 +198,7 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
     let reload = move || {
         let c = load()?;
         crate::log::set_level(c.log_level);
+        crate::log::set_format(c.log_format);
         for w in &c.warnings {
             crate::warn!("{w}");
         }

@@ -1,11 +1,12 @@
-//! confd's log lines, on stderr: `<RFC3339 time> <host> <argv0>[<pid>]: LEVEL message`.
+//! confd's log lines, on stderr: `<RFC3339 time> <host> <argv0>[<pid>]: LEVEL message`, or
+//! with `-log-format json` the same fields as one JSON object per line, for log pipelines.
 //!
 //! Scripts grep confd's logs for these exact texts, so the format and the message wording
 //! (see each call site) follow confd. Messages are written verbatim: unlike confd, a `%` in a
 //! path or command output is never interpreted as a format directive.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 /// Severity, in confd's (logrus) order.
@@ -48,12 +49,38 @@ impl Level {
     }
 }
 
+/// How lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// confd's text line.
+    Text,
+    /// `{"time":…,"host":…,"process":…,"pid":…,"level":…,"msg":…}` per line.
+    Json,
+}
+
+impl Format {
+    /// Parse a `-log-format` value.
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "" | "text" => Some(Format::Text),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
 static LEVEL: AtomicU8 = AtomicU8::new(Level::Info as u8);
-static PREFIX: OnceLock<String> = OnceLock::new();
+static JSON: AtomicBool = AtomicBool::new(false);
+static PREFIX: OnceLock<(String, String, u32)> = OnceLock::new();
 
 /// Set the lowest level that is printed.
 pub fn set_level(level: Level) {
     LEVEL.store(level as u8, Ordering::Relaxed);
+}
+
+/// Set the line format.
+pub fn set_format(format: Format) {
+    JSON.store(format == Format::Json, Ordering::Relaxed);
 }
 
 /// Whether `level` is printed now (to skip building expensive debug messages).
@@ -61,7 +88,8 @@ pub fn enabled(level: Level) -> bool {
     level as u8 >= LEVEL.load(Ordering::Relaxed)
 }
 
-fn prefix() -> &'static str {
+/// Host name, argv[0] and pid, read once.
+fn origin() -> &'static (String, String, u32) {
     PREFIX.get_or_init(|| {
         let host = nix::unistd::gethostname()
             .ok()
@@ -69,7 +97,7 @@ fn prefix() -> &'static str {
             .unwrap_or_else(|| "localhost".into());
         // confd prints argv[0] verbatim (a full path if it was invoked with one).
         let argv0 = std::env::args().next().unwrap_or_else(|| "wconfd".into());
-        format!("{host} {argv0}[{}]", std::process::id())
+        (host, argv0, std::process::id())
     })
 }
 
@@ -79,7 +107,22 @@ pub fn log(level: Level, msg: &str) {
         return;
     }
     let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let line = format!("{now} {}: {} {msg}\n", prefix(), level.label());
+    let (host, argv0, pid) = origin();
+    let line = if JSON.load(Ordering::Relaxed) {
+        let mut line = serde_json::json!({
+            "time": now,
+            "host": host,
+            "process": argv0,
+            "pid": pid,
+            "level": level.label(),
+            "msg": msg,
+        })
+        .to_string();
+        line.push('\n');
+        line
+    } else {
+        format!("{now} {host} {argv0}[{pid}]: {} {msg}\n", level.label())
+    };
     // One write call per line keeps lines whole when resources log concurrently.
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }

@@ -60,6 +60,7 @@ pub const FLAGS: &[FlagDef] = &[
     flag!("helpers", List, "", "wconfd: helper libraries (plugins) every template resource may call unless it names its own, e.g. json,sprig"),
     flag!("interval", Int, "600", "backend polling interval"),
     flag!("keep-stage-file", Bool, "", "keep staged files"),
+    flag!("log-format", Str, "text", "wconfd: text (confd's lines) or json (one object per line with the same fields)"),
     flag!("log-level", Str, "", "level which confd should log messages"),
     flag!("min-reload-interval", Str, "", "wconfd: least time between two reloads of a resource, e.g. 30s (changes meanwhile are coalesced)"),
     flag!("node", List, "", "list of backend nodes"),

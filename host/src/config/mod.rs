@@ -94,6 +94,8 @@ pub struct Config {
     pub keep_stage_file: bool,
     /// Lowest log level printed.
     pub log_level: Level,
+    /// `-log-format`.
+    pub log_format: crate::log::Format,
     /// Render and compare only; never touch destinations or run commands.
     pub noop: bool,
     /// One pass, then exit.
@@ -411,6 +413,9 @@ pub fn resolve(
         interval,
         keep_stage_file: b("keep-stage-file"),
         log_level,
+        log_format: crate::log::Format::parse(&s("log-format")).ok_or_else(|| {
+            ConfigError::Invalid(format!("not a valid log format: {:?} (text or json)", s("log-format")))
+        })?,
         noop: b("noop"),
         onetime: b("onetime"),
         prefix: s("prefix"),
