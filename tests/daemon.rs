@@ -98,3 +98,40 @@ fn sigint_stops_the_watch_daemon() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn a_watched_data_file_that_stops_parsing_is_said_once_and_picked_up_when_fixed() {
+    let dir = Dir::new();
+    dir.write("data.yaml", "app:\n  v: \"1\"\n");
+    dir.keyed("app", "/app", "v={{getv \"/app/v\"}}\n");
+    let mut w = Wconfd::new();
+    w.args([
+        "-backend",
+        "file",
+        "-watch",
+        "-interval",
+        "0",
+        "-config-file",
+        "/dev/null",
+    ])
+    .arg("-file")
+    .arg(dir.join("data.yaml"))
+    .arg("-confdir")
+    .arg(dir.join("confdir"))
+    .arg("-plugin-cache-dir")
+    .arg(crate::util::plugin_cache());
+    let child = w.spawn();
+    eventually(20, "first render", || dir.read_or_empty("app.out") == "v=1\n");
+    dir.write("data.yaml", "app:\n  v: [unclosed\n");
+    // Several polls pass while the file stays broken.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    dir.write("data.yaml", "app:\n  v: \"2\"\n");
+    eventually(20, "watched change after the fix", || {
+        dir.read_or_empty("app.out") == "v=2\n"
+    });
+    let log = crate::util::stop_daemon(child);
+    let warning = format!("WARNING File backend: {}", dir.join("data.yaml").display());
+    assert_eq!(log.matches(&warning).count(), 1, "one warning naming the file:\n{log}");
+    assert!(log.contains("keeping the last good data until it reads again"), "{log}");
+    assert!(log.contains("reads again"), "{log}");
+}

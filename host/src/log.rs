@@ -127,6 +127,16 @@ pub fn log(level: Level, msg: &str) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
+/// Log `msg` at WARNING the first time it comes up in this process: for conditions a pass
+/// meets again on every run (a chown the user may not do), which should be said, not repeated.
+pub fn warn_once(msg: &str) {
+    static SEEN: std::sync::Mutex<Option<std::collections::HashSet<String>>> = std::sync::Mutex::new(None);
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if seen.get_or_insert_with(Default::default).insert(msg.to_string()) {
+        log(Level::Warn, msg);
+    }
+}
+
 /// Log at DEBUG.
 #[macro_export]
 macro_rules! debug {

@@ -171,9 +171,18 @@ pub fn sync(resource: &Resource, content: &[u8], opts: SyncOptions) -> Result<Ou
     drop(file);
     std::fs::set_permissions(&stage.path, Permissions::from_mode(mode))
         .map_err(io(format!("cannot chmod {}", stage.path.display())))?;
-    // confd ignores chown errors (an unprivileged run cannot give files away).
+    // confd ignores chown errors (an unprivileged run cannot give files away); the file is then
+    // written with the running user's ownership, which the operator should know when the
+    // resource asked for another owner.
     if let Err(e) = std::os::unix::fs::chown(&stage.path, Some(uid), Some(gid)) {
-        debug!("cannot chown {} to {uid}:{gid}: {e}", stage.path.display());
+        if resource.uid.is_some() || resource.gid.is_some() {
+            crate::log::warn_once(&format!(
+                "cannot give {} to {uid}:{gid} ({e}); it keeps the running user's ownership",
+                dest.display()
+            ));
+        } else {
+            debug!("cannot chown {} to {uid}:{gid}: {e}", stage.path.display());
+        }
     }
 
     debug!("Comparing candidate config to {}", dest.display());
@@ -216,8 +225,12 @@ pub fn sync(resource: &Resource, content: &[u8], opts: SyncOptions) -> Result<Ou
             "{}.kept",
             stage.path.file_name().unwrap_or_default().to_string_lossy()
         ));
-        if std::fs::copy(&stage.path, &kept).is_ok() {
-            info!("Keeping staged file: {}", kept.display());
+        match std::fs::copy(&stage.path, &kept) {
+            Ok(_) => info!("Keeping staged file: {}", kept.display()),
+            Err(e) => crate::log::warn_once(&format!(
+                "cannot keep a copy of the staged file as {}: {e}",
+                kept.display()
+            )),
         }
     }
     replace(&stage.path, dest, uid, gid)?;
@@ -317,8 +330,13 @@ fn replace(stage: &Path, dest: &Path, uid: u32, gid: u32) -> Result<(), SyncErro
     match std::fs::rename(stage, dest) {
         Ok(()) => {
             if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-                if let Ok(d) = File::open(dir) {
-                    let _ = d.sync_all();
+                // The rename is durable only once the directory is synced.
+                if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
+                    crate::log::warn_once(&format!(
+                        "cannot fsync {} after replacing {}: {e}; the update may not survive a crash",
+                        dir.display(),
+                        dest.display()
+                    ));
                 }
             }
             Ok(())

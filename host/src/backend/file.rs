@@ -5,6 +5,7 @@
 //! event all see the current contents. `watch` polls a fingerprint of the inputs.
 
 use super::{filter_keys, yaml, Backend, BackendError, Snapshot};
+use crate::{info, warn};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,9 @@ pub struct FileBackend {
     /// Revision counter, bumped whenever the inputs' contents change.
     revision: AtomicU64,
     last_fingerprint: Mutex<Option<[u8; 16]>>,
+    /// The error the watch last reported, so that a file that stays broken is reported once,
+    /// not on every poll.
+    last_watch_error: Mutex<Option<String>>,
 }
 
 impl FileBackend {
@@ -40,6 +44,7 @@ impl FileBackend {
             filter,
             revision: AtomicU64::new(1),
             last_fingerprint: Mutex::new(None),
+            last_watch_error: Mutex::new(None),
         })
     }
 
@@ -119,8 +124,21 @@ impl Backend for FileBackend {
             return Ok(self.revision.load(Ordering::SeqCst));
         }
         loop {
-            // A file mid-write may not parse; keep polling rather than failing the watch.
-            if let Ok((_, fp)) = self.read_all() {
+            // A file mid-write may not parse: keep polling rather than failing the watch, but
+            // say (once per distinct error) why changes are not being picked up.
+            let read = self.read_all();
+            let error = read.as_ref().err().map(|e| e.to_string());
+            {
+                let mut last = self.last_watch_error.lock().unwrap_or_else(|e| e.into_inner());
+                if *last != error {
+                    match &error {
+                        Some(e) => warn!("File backend: {e}; keeping the last good data until it reads again"),
+                        None => info!("File backend: {} reads again", self.sources()),
+                    }
+                    *last = error;
+                }
+            }
+            if let Ok((_, fp)) = read {
                 let rev = self.observe(fp);
                 if rev > since {
                     return Ok(rev);
