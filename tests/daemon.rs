@@ -135,3 +135,92 @@ fn a_watched_data_file_that_stops_parsing_is_said_once_and_picked_up_when_fixed(
     assert!(log.contains("keeping the last good data until it reads again"), "{log}");
     assert!(log.contains("reads again"), "{log}");
 }
+
+/// The messages a daemon sends to a notify socket, as they arrive.
+fn notify_socket(dir: &Dir) -> (std::os::unix::net::UnixDatagram, std::path::PathBuf) {
+    let path = dir.join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    (socket, path)
+}
+
+fn next_message(socket: &std::os::unix::net::UnixDatagram, waiting_for: &str) -> String {
+    let mut buf = [0u8; 4096];
+    let n = socket
+        .recv(&mut buf)
+        .unwrap_or_else(|e| panic!("no {waiting_for} message within 30 s: {e}"));
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+#[test]
+fn systemd_hears_ready_after_the_first_renders_reloading_and_stopping() {
+    let dir = Dir::new();
+    dir.write("data.yaml", "app:\n  v: \"1\"\n");
+    dir.keyed("a", "/app", "a={{getv \"/app/v\"}}\n");
+    dir.keyed("b", "/app", "b={{getv \"/app/v\"}}\n");
+    let (socket, path) = notify_socket(&dir);
+    let mut w = Wconfd::new();
+    w.args([
+        "-backend",
+        "file",
+        "-watch",
+        "-interval",
+        "0",
+        "-config-file",
+        "/dev/null",
+    ])
+    .arg("-file")
+    .arg(dir.join("data.yaml"))
+    .arg("-confdir")
+    .arg(dir.join("confdir"))
+    .arg("-plugin-cache-dir")
+    .arg(crate::util::plugin_cache())
+    .env("NOTIFY_SOCKET", &path);
+    let child = w.spawn();
+    let ready = next_message(&socket, "READY");
+    assert!(ready.starts_with("READY=1"), "{ready}");
+    // READY comes after both destinations were written.
+    assert_eq!(dir.read("a.out"), "a=1\n");
+    assert_eq!(dir.read("b.out"), "b=1\n");
+    // A changed template, picked up by SIGHUP in watch mode with no interval to re-read it.
+    dir.write("confdir/templates/b.tmpl", "b2={{getv \"/app/v\"}}\n");
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGHUP).unwrap();
+    assert_eq!(next_message(&socket, "RELOADING"), "RELOADING=1");
+    assert!(next_message(&socket, "READY after the reload").starts_with("READY=1"));
+    assert_eq!(dir.read("b.out"), "b2=1\n");
+    // Every resource is still watched after the reload.
+    dir.write("data.yaml", "app:\n  v: \"2\"\n");
+    eventually(20, "both resources follow a change after SIGHUP", || {
+        dir.read_or_empty("a.out") == "a=2\n" && dir.read_or_empty("b.out") == "b2=2\n"
+    });
+    crate::util::stop_daemon_keeping(child, || {
+        assert_eq!(next_message(&socket, "STOPPING"), "STOPPING=1");
+    });
+}
+
+#[test]
+fn the_watchdog_is_pinged_when_the_unit_asks() {
+    let dir = Dir::new();
+    dir.write("data.yaml", "app:\n  v: \"1\"\n");
+    dir.keyed("a", "/app", "a={{getv \"/app/v\"}}\n");
+    let (socket, path) = notify_socket(&dir);
+    let mut w = Wconfd::new();
+    w.args(["-backend", "file", "-interval", "3600", "-config-file", "/dev/null"])
+        .arg("-file")
+        .arg(dir.join("data.yaml"))
+        .arg("-confdir")
+        .arg(dir.join("confdir"))
+        .arg("-plugin-cache-dir")
+        .arg(crate::util::plugin_cache())
+        .env("NOTIFY_SOCKET", &path)
+        .env("WATCHDOG_USEC", "200000");
+    let child = w.spawn();
+    let mut seen = Vec::new();
+    while seen.iter().filter(|m: &&String| *m == "WATCHDOG=1").count() < 3 {
+        seen.push(next_message(&socket, "WATCHDOG"));
+    }
+    assert!(seen.iter().any(|m| m.starts_with("READY=1")), "{seen:?}");
+    crate::util::stop_daemon(child);
+}

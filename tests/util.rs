@@ -112,6 +112,17 @@ pub fn stop_daemon(child: std::process::Child) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Like [`stop_daemon`], running `after_signal` between the SIGTERM and the exit (to watch
+/// what the daemon does on the way out).
+pub fn stop_daemon_keeping(child: std::process::Child, after_signal: impl FnOnce()) -> String {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+    after_signal();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// Copy a directory tree.
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

@@ -199,6 +199,14 @@ pub async fn run(config: Config, reload: impl Fn() -> Result<Config, config::Con
     }
     let (tx, rx) = watch::channel(Phase::Run);
     spawn_signal_listener(tx.clone());
+    if let Some(every) = crate::systemd::watchdog_interval() {
+        tokio::spawn(async move {
+            loop {
+                crate::systemd::notify("WATCHDOG=1");
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
     loop {
         let code = if generation.config.watch {
             watch_until_signal(&generation, rx.clone()).await
@@ -210,6 +218,7 @@ pub async fn run(config: Config, reload: impl Fn() -> Result<Config, config::Con
         }
         // SIGHUP: reload configuration, backend and plugins; keep the old generation on error.
         info!("Captured hangup. Reloading configuration, template resources and plugins");
+        crate::systemd::notify("RELOADING=1");
         match reload() {
             Ok(c) => match build(c).await {
                 Ok(g) => generation = g,
@@ -283,6 +292,7 @@ fn spawn_signal_listener(tx: watch::Sender<Phase>) {
                 });
             } else {
                 info!("Captured {name}. Exiting...");
+                crate::systemd::notify("STOPPING=1");
                 tx.send_replace(Phase::Stop);
             }
         }
@@ -300,12 +310,27 @@ fn verdict(phase: Phase) -> Option<Option<ExitCode>> {
 /// Interval mode: re-read conf.d and pass every resource, then sleep `interval` seconds.
 /// Returns `Some(exit code)` to stop, `None` to reload.
 async fn interval_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -> Option<ExitCode> {
+    // As in watch mode: the reload that led here is not a new signal.
+    if let Some(v) = verdict(*phase.borrow_and_update()) {
+        return v;
+    }
+    let mut readiness: Option<crate::systemd::Readiness> = None;
     loop {
         match load_resources(g).await {
             Ok(Some(set)) => {
-                pass_all(g, &set, Some(&phase)).await;
+                let failed = pass_all(g, &set, Some(&phase)).await;
+                let ready = readiness.get_or_insert_with(|| {
+                    crate::systemd::Readiness::new(set.resources.iter().map(|r| r.toml_path.clone()))
+                });
+                for r in &set.resources {
+                    if !failed.contains(&r.toml_path.display().to_string()) {
+                        ready.rendered(&r.toml_path);
+                    }
+                }
             }
-            Ok(None) => {}
+            Ok(None) => {
+                readiness.get_or_insert_with(|| crate::systemd::Readiness::new([]));
+            }
             Err(e) => error!("{e}"),
         }
         if let Some(v) = verdict(*phase.borrow_and_update()) {
@@ -343,6 +368,11 @@ async fn quiesce(backend: &dyn Backend, r: &Resource, rev: u64) {
 /// every change; a failed fetch or pass is retried with backoff instead of waiting for the next
 /// change. With a non-zero interval, the interval also triggers passes (reconciliation).
 async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -> Option<ExitCode> {
+    // The phase went Run → Reload → Run to get here: mark that seen, or every task below would
+    // take it for a new change and stop at once (resources then went unwatched after a SIGHUP).
+    if let Some(v) = verdict(*phase.borrow_and_update()) {
+        return v;
+    }
     let set = match load_resources(g).await {
         Ok(Some(set)) => set,
         Ok(None) => ResourceSet {
@@ -357,8 +387,14 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
     for (_, e) in &set.failures {
         error!("{e}");
     }
+    // Resources that cannot load are logged above and cannot render until fixed: readiness
+    // waits for the others.
+    let readiness = Arc::new(crate::systemd::Readiness::new(
+        set.resources.iter().map(|r| r.toml_path.clone()),
+    ));
     let mut tasks = tokio::task::JoinSet::new();
     for r in set.resources {
+        let readiness = readiness.clone();
         let backend = g.backend.clone();
         let plugins = g.plugins.clone();
         let opts = sync_options(&g.config);
@@ -406,6 +442,7 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
                             // Wait for changes after what was rendered, not after the event that woke
                             // us: a change in between is then never missed.
                             last = rendered_at.max(1);
+                            readiness.rendered(&r.toml_path);
                             if outcome == crate::sync::Outcome::Updated {
                                 last_update = Some(tokio::time::Instant::now());
                             }

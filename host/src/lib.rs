@@ -18,6 +18,7 @@ pub mod plugin;
 pub mod process;
 pub mod resource;
 pub mod sync;
+pub mod systemd;
 
 /// wconfd's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
