@@ -2,6 +2,20 @@
 //! and resources, SIGTERM/SIGINT exit cleanly without leaving stage files.
 
 use crate::util::{eventually, Dir, Wconfd};
+
+/// A daemon over `dir`'s confdir and `data.yaml` (file backend, no confd.toml), with `args`.
+fn file_daemon(dir: &Dir, args: &[&str]) -> Wconfd {
+    let mut w = Wconfd::new();
+    w.args(["-backend", "file", "-config-file", "/dev/null"])
+        .args(args)
+        .arg("-file")
+        .arg(dir.join("data.yaml"))
+        .arg("-confdir")
+        .arg(dir.join("confdir"))
+        .arg("-plugin-cache-dir")
+        .arg(crate::util::plugin_cache());
+    w
+}
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
@@ -18,15 +32,7 @@ fn interval_mode_follows_data_and_sighup_reloads_templates() {
         "v={{getv \"/app/v\"}}\n",
     );
     std::fs::create_dir_all(dir.join("out")).unwrap();
-    let mut w = Wconfd::new();
-    w.args(["-backend", "file", "-interval", "1", "-config-file", "/dev/null"])
-        .arg("-file")
-        .arg(dir.join("data.yaml"))
-        .arg("-confdir")
-        .arg(dir.join("confdir"))
-        .arg("-plugin-cache-dir")
-        .arg(crate::util::plugin_cache());
-    let mut child = w.spawn();
+    let mut child = file_daemon(&dir, &["-interval", "1"]).spawn();
     let pid = Pid::from_raw(child.id() as i32);
     let read = |d: &Dir| std::fs::read_to_string(d.join("out/app.conf")).unwrap_or_default();
     eventually(20, "first render", || read(&dir) == "v=1\n");
@@ -70,23 +76,7 @@ fn sigint_stops_the_watch_daemon() {
         ),
         "v={{getv \"/app/v\"}}\n",
     );
-    let mut w = Wconfd::new();
-    w.args([
-        "-backend",
-        "file",
-        "-watch",
-        "-interval",
-        "0",
-        "-config-file",
-        "/dev/null",
-    ])
-    .arg("-file")
-    .arg(dir.join("data.yaml"))
-    .arg("-confdir")
-    .arg(dir.join("confdir"))
-    .arg("-plugin-cache-dir")
-    .arg(crate::util::plugin_cache());
-    let mut child = w.spawn();
+    let mut child = file_daemon(&dir, &["-watch", "-interval", "0"]).spawn();
     eventually(20, "first render", || {
         std::fs::read_to_string(dir.join("app.conf")).unwrap_or_default() == "v=1\n"
     });
@@ -104,23 +94,7 @@ fn a_watched_data_file_that_stops_parsing_is_said_once_and_picked_up_when_fixed(
     let dir = Dir::new();
     dir.write("data.yaml", "app:\n  v: \"1\"\n");
     dir.keyed("app", "/app", "v={{getv \"/app/v\"}}\n");
-    let mut w = Wconfd::new();
-    w.args([
-        "-backend",
-        "file",
-        "-watch",
-        "-interval",
-        "0",
-        "-config-file",
-        "/dev/null",
-    ])
-    .arg("-file")
-    .arg(dir.join("data.yaml"))
-    .arg("-confdir")
-    .arg(dir.join("confdir"))
-    .arg("-plugin-cache-dir")
-    .arg(crate::util::plugin_cache());
-    let child = w.spawn();
+    let child = file_daemon(&dir, &["-watch", "-interval", "0"]).spawn();
     eventually(20, "first render", || dir.read_or_empty("app.out") == "v=1\n");
     dir.write("data.yaml", "app:\n  v: [unclosed\n");
     // Several polls pass while the file stays broken.
@@ -161,24 +135,9 @@ fn systemd_hears_ready_after_the_first_renders_reloading_and_stopping() {
     dir.keyed("a", "/app", "a={{getv \"/app/v\"}}\n");
     dir.keyed("b", "/app", "b={{getv \"/app/v\"}}\n");
     let (socket, path) = notify_socket(&dir);
-    let mut w = Wconfd::new();
-    w.args([
-        "-backend",
-        "file",
-        "-watch",
-        "-interval",
-        "0",
-        "-config-file",
-        "/dev/null",
-    ])
-    .arg("-file")
-    .arg(dir.join("data.yaml"))
-    .arg("-confdir")
-    .arg(dir.join("confdir"))
-    .arg("-plugin-cache-dir")
-    .arg(crate::util::plugin_cache())
-    .env("NOTIFY_SOCKET", &path);
-    let child = w.spawn();
+    let child = file_daemon(&dir, &["-watch", "-interval", "0"])
+        .env("NOTIFY_SOCKET", &path)
+        .spawn();
     let ready = next_message(&socket, "READY");
     assert!(ready.starts_with("READY=1"), "{ready}");
     // READY comes after both destinations were written.
@@ -206,17 +165,10 @@ fn the_watchdog_is_pinged_when_the_unit_asks() {
     dir.write("data.yaml", "app:\n  v: \"1\"\n");
     dir.keyed("a", "/app", "a={{getv \"/app/v\"}}\n");
     let (socket, path) = notify_socket(&dir);
-    let mut w = Wconfd::new();
-    w.args(["-backend", "file", "-interval", "3600", "-config-file", "/dev/null"])
-        .arg("-file")
-        .arg(dir.join("data.yaml"))
-        .arg("-confdir")
-        .arg(dir.join("confdir"))
-        .arg("-plugin-cache-dir")
-        .arg(crate::util::plugin_cache())
+    let child = file_daemon(&dir, &["-interval", "3600"])
         .env("NOTIFY_SOCKET", &path)
-        .env("WATCHDOG_USEC", "200000");
-    let child = w.spawn();
+        .env("WATCHDOG_USEC", "200000")
+        .spawn();
     let mut seen = Vec::new();
     while seen.iter().filter(|m: &&String| *m == "WATCHDOG=1").count() < 3 {
         seen.push(next_message(&socket, "WATCHDOG"));
