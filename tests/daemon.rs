@@ -1,21 +1,8 @@
 //! The interval daemon and signals: changes are picked up every pass, SIGHUP reloads templates
 //! and resources, SIGTERM/SIGINT exit cleanly without leaving stage files.
 
-use crate::util::{eventually, Dir, Wconfd};
+use crate::util::{eventually, file_daemon, Dir};
 
-/// A daemon over `dir`'s confdir and `data.yaml` (file backend, no confd.toml), with `args`.
-fn file_daemon(dir: &Dir, args: &[&str]) -> Wconfd {
-    let mut w = Wconfd::new();
-    w.args(["-backend", "file", "-config-file", "/dev/null"])
-        .args(args)
-        .arg("-file")
-        .arg(dir.join("data.yaml"))
-        .arg("-confdir")
-        .arg(dir.join("confdir"))
-        .arg("-plugin-cache-dir")
-        .arg(crate::util::plugin_cache());
-    w
-}
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 

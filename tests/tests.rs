@@ -22,6 +22,8 @@ mod plugins;
 mod scale;
 // The interval daemon and signals.
 mod daemon;
+// Prometheus metrics and health over HTTP.
+mod metrics;
 // The etcd v3 backend and its watch, against a real etcd.
 mod etcd;
 // The redis backend and its keyspace-notification watch, against a real redis-server.

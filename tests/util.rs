@@ -199,6 +199,20 @@ pub fn write_manifest(wasm: &Path, name: &str, kind: &str, extra: &str) {
     std::fs::write(toml, format!("{}{extra}", manifest.stdout)).unwrap();
 }
 
+/// A daemon over `dir`'s confdir and `data.yaml` (file backend, no confd.toml), with `args`.
+pub fn file_daemon(dir: &Dir, args: &[&str]) -> Wconfd {
+    let mut w = Wconfd::new();
+    w.args(["-backend", "file", "-config-file", "/dev/null"])
+        .args(args)
+        .arg("-file")
+        .arg(dir.join("data.yaml"))
+        .arg("-confdir")
+        .arg(dir.join("confdir"))
+        .arg("-plugin-cache-dir")
+        .arg(plugin_cache());
+    w
+}
+
 /// The compiled-plugin cache every test shares, so the renderer is compiled once per run.
 pub fn plugin_cache() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache")

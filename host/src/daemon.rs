@@ -157,6 +157,38 @@ fn log_failure(resource: &Resource, e: &PassError) {
     error!("{}: {e}", resource.toml_path.display());
 }
 
+/// One pass of `resource`, counted in the metrics.
+async fn counted_pass(
+    resource: &Arc<Resource>,
+    backend: &dyn Backend,
+    plugins: &Arc<Plugins>,
+    opts: SyncOptions,
+    backend_name: &str,
+) -> Result<(crate::sync::Outcome, u64), PassError> {
+    let result = pass(resource.clone(), backend, plugins.clone(), opts).await;
+    record(backend_name, resource, &result);
+    result
+}
+
+/// Count a pass of `resource` in the metrics (and in readiness).
+fn record(backend: &str, resource: &Resource, result: &Result<(crate::sync::Outcome, u64), PassError>) {
+    let m = crate::metrics::get();
+    let name = resource.toml_path.display().to_string();
+    match result {
+        Ok((outcome, _)) => m.passed(&name, *outcome == crate::sync::Outcome::Updated),
+        Err(e) => {
+            m.failed(&name);
+            if matches!(e, PassError::Backend(_)) {
+                m.fetch_errors
+                    .get_or_create(&crate::metrics::BackendLabel {
+                        backend: backend.to_string(),
+                    })
+                    .inc();
+            }
+        }
+    }
+}
+
 /// One pass over every resource (stopping early if asked); returns the files that failed.
 async fn pass_all(g: &Generation, set: &ResourceSet, phase: Option<&watch::Receiver<Phase>>) -> Vec<String> {
     let mut failed = Vec::new();
@@ -168,14 +200,15 @@ async fn pass_all(g: &Generation, set: &ResourceSet, phase: Option<&watch::Recei
         if phase.is_some_and(|p| *p.borrow() != Phase::Run) {
             break;
         }
-        if let Err(e) = pass(
-            r.clone(),
+        let result = counted_pass(
+            r,
             g.backend.as_ref(),
-            g.plugins.clone(),
+            &g.plugins,
             sync_options(&g.config),
+            &g.config.backend,
         )
-        .await
-        {
+        .await;
+        if let Err(e) = result {
             log_failure(r, &e);
             failed.push(r.toml_path.display().to_string());
         }
@@ -196,6 +229,13 @@ pub async fn run(config: Config, reload: impl Fn() -> Result<Config, config::Con
     };
     if onetime {
         return run_once(&generation).await;
+    }
+    let c = &generation.config;
+    if crate::metrics::start(c.metrics_addr.as_deref(), c.ready_stale_after)
+        .await
+        .is_err()
+    {
+        return ExitCode::from(1);
     }
     let (tx, rx) = watch::channel(Phase::Run);
     spawn_signal_listener(tx.clone());
@@ -318,6 +358,7 @@ async fn interval_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>
     loop {
         match load_resources(g).await {
             Ok(Some(set)) => {
+                crate::metrics::get().set_resources(set.resources.iter().map(|r| r.toml_path.display().to_string()));
                 let failed = pass_all(g, &set, Some(&phase)).await;
                 let ready = readiness.get_or_insert_with(|| {
                     crate::systemd::Readiness::new(set.resources.iter().map(|r| r.toml_path.clone()))
@@ -393,8 +434,10 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
         set.resources.iter().map(|r| r.toml_path.clone()),
     ));
     let mut tasks = tokio::task::JoinSet::new();
+    crate::metrics::get().set_resources(set.resources.iter().map(|r| r.toml_path.display().to_string()));
     for r in set.resources {
         let readiness = readiness.clone();
+        let backend_name = g.config.backend.clone();
         let backend = g.backend.clone();
         let plugins = g.plugins.clone();
         let opts = sync_options(&g.config);
@@ -437,7 +480,7 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
                 }
                 // A pass is never cancelled half-way: it runs to the end before the next check.
                 let failed = match waited {
-                    Ok(_) => match pass(r.clone(), backend.as_ref(), plugins.clone(), opts).await {
+                    Ok(_) => match counted_pass(&r, backend.as_ref(), &plugins, opts, &backend_name).await {
                         Ok((outcome, rendered_at)) => {
                             // Wait for changes after what was rendered, not after the event that woke
                             // us: a change in between is then never missed.
@@ -455,6 +498,12 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
                     },
                     Err(e) => {
                         error!("Watch error: {e}");
+                        crate::metrics::get()
+                            .watch_errors
+                            .get_or_create(&crate::metrics::BackendLabel {
+                                backend: backend_name.clone(),
+                            })
+                            .inc();
                         true
                     }
                 };

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod command;
 pub mod config;
 pub mod daemon;
+pub mod metrics;
 pub mod plugin;
 pub mod process;
 pub mod resource;

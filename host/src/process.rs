@@ -50,14 +50,27 @@ pub fn render(
         .collect();
     debug!("Using source template {}", resource.src.display());
     debug!("Compiling source template {}", resource.src.display());
-    renderer
-        .render_with_helpers(&resource.template_name(), &resource.template_text, &kvs, &helpers)
-        .map_err(|e| match e {
-            RenderError::Parse { message } => PassError::Render(RenderError::Parse {
-                message: format!("Unable to process template {}, {message}", resource.src.display()),
-            }),
-            other => PassError::Render(other),
+    let started = std::time::Instant::now();
+    let rendered = renderer.render_with_helpers(&resource.template_name(), &resource.template_text, &kvs, &helpers);
+    let metrics = crate::metrics::get();
+    metrics
+        .render_seconds
+        .get_or_create(&crate::metrics::ResourceLabel {
+            resource: resource.toml_path.display().to_string(),
         })
+        .observe(started.elapsed().as_secs_f64());
+    if let Err(RenderError::Plugin { plugin, .. }) = &rendered {
+        metrics
+            .plugin_failures
+            .get_or_create(&crate::metrics::PluginLabel { plugin: plugin.clone() })
+            .inc();
+    }
+    rendered.map_err(|e| match e {
+        RenderError::Parse { message } => PassError::Render(RenderError::Parse {
+            message: format!("Unable to process template {}, {message}", resource.src.display()),
+        }),
+        other => PassError::Render(other),
+    })
 }
 
 /// One full pass: fetch, render, sync. Returns what sync did and the backend revision the

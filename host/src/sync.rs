@@ -125,8 +125,22 @@ fn nanos_seed() -> u64 {
 
 /// Run `cmd` (see [`crate::command`]), logging its output as confd does: at debug level
 /// when it succeeds, as an error when it fails.
-fn run_command(cmd: &str, timeout: Option<std::time::Duration>) -> Result<(), (String, String)> {
-    match crate::command::run(cmd, timeout) {
+fn run_command(
+    resource: &Resource,
+    which: &str,
+    cmd: &str,
+    timeout: Option<std::time::Duration>,
+) -> Result<(), (String, String)> {
+    let started = std::time::Instant::now();
+    let result = crate::command::run(cmd, timeout);
+    crate::metrics::get()
+        .command_seconds
+        .get_or_create(&crate::metrics::CommandLabel {
+            resource: resource.toml_path.display().to_string(),
+            command: which.to_string(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    match result {
         Ok(text) => {
             debug!("{}", crate::log::go_quote(&text));
             Ok(())
@@ -210,7 +224,7 @@ pub fn sync(resource: &Resource, content: &[u8], opts: SyncOptions) -> Result<Ou
     if !opts.sync_only {
         if let Some(check) = &resource.check_cmd {
             let cmd = expand_command(check, &stage.path, dest);
-            if let Err((status, output)) = run_command(&cmd, timeout) {
+            if let Err((status, output)) = run_command(resource, "check", &cmd, timeout) {
                 return Err(SyncError::Check {
                     status,
                     output: with_output(&output),
@@ -238,7 +252,7 @@ pub fn sync(resource: &Resource, content: &[u8], opts: SyncOptions) -> Result<Ou
     if !opts.sync_only {
         if let Some(reload) = &resource.reload_cmd {
             let cmd = expand_command(reload, &stage.path, dest);
-            if let Err((status, output)) = run_command(&cmd, timeout) {
+            if let Err((status, output)) = run_command(resource, "reload", &cmd, timeout) {
                 return Err(SyncError::Reload {
                     status,
                     output: with_output(&output),

@@ -134,6 +134,10 @@ pub struct Config {
     pub min_reload_interval: Option<std::time::Duration>,
     /// Turn redis keyspace notifications on when they are off (else poll).
     pub redis_enable_notifications: bool,
+    /// Where to serve metrics and health (`-metrics-addr`); `None`: nowhere.
+    pub metrics_addr: Option<String>,
+    /// `/ready` fails while a resource has failed for longer than this (`-ready-stale-after`).
+    pub ready_stale_after: std::time::Duration,
     /// Time limit for `check_cmd`/`reload_cmd` (`-command-timeout`); `None` is no limit.
     pub command_timeout: Option<std::time::Duration>,
     /// Helper libraries for resources that do not name their own (`-helpers`, `helpers`).
@@ -448,6 +452,13 @@ pub fn resolve(
             }
         },
         redis_enable_notifications: b("redis-enable-notifications"),
+        metrics_addr: Some(s("metrics-addr")).filter(|a| !a.is_empty()),
+        ready_stale_after: duration::parse(&s("ready-stale-after")).ok_or_else(|| {
+            ConfigError::Invalid(format!(
+                "invalid ready-stale-after {:?} (a duration such as 5m)",
+                s("ready-stale-after")
+            ))
+        })?,
         command_timeout: match duration::parse(&s("command-timeout")) {
             Some(d) => (!d.is_zero()).then_some(d),
             None => {
