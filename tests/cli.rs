@@ -218,3 +218,96 @@ fn log_format_json_writes_one_object_per_line_with_the_text_fields() {
         .code(1)
         .stderr_has("not a valid log format: \"xml\" (text or json)");
 }
+
+#[test]
+fn render_prints_a_template_in_the_sandbox_granted_nothing_unless_asked() {
+    let dir = Dir::new();
+    dir.write("data.yaml", "app:\n  name: web\n  port: \"80\"\nother: x\n");
+    let tmpl = dir.write(
+        "t.tmpl",
+        "{{getv \"/name\"}}:{{getv \"/port\"}} env=[{{getenv \"WCONFD_TEST_SECRET\"}}] {{upper \"x\"}}\n",
+    );
+    let render = |extra: &[&str]| {
+        Wconfd::new()
+            .arg("render")
+            .arg(&tmpl)
+            .arg("-data")
+            .arg(dir.join("data.yaml"))
+            .args(["-prefix", "/app", "-helpers", "sprig"])
+            .args(extra)
+            .env("WCONFD_TEST_SECRET", "s3cret")
+            .run()
+    };
+    let r = render(&[]);
+    r.ok();
+    assert_eq!(r.stdout, "web:80 env=[] X\n");
+    let r = render(&["-grant-env", "WCONFD_TEST_SECRET"]);
+    r.ok();
+    assert_eq!(r.stdout, "web:80 env=[s3cret] X\n");
+    render(&["-o", dir.join("out.txt").to_str().unwrap()]).ok();
+    assert_eq!(dir.read("out.txt"), "web:80 env=[] X\n");
+    // Go's errors, and exit codes a CI job can use.
+    let bad = dir.write("bad.tmpl", "{{getv \"/nope\"}}\n");
+    Wconfd::new()
+        .arg("render")
+        .arg(&bad)
+        .arg("-data")
+        .arg(dir.join("data.yaml"))
+        .run()
+        .code(1)
+        .stderr_has("template: bad.tmpl:1:2: executing \"bad.tmpl\" at <getv \"/nope\">: error calling getv: key does not exist: /nope");
+    Wconfd::new()
+        .arg("render")
+        .arg(&tmpl)
+        .run()
+        .code(2)
+        .stderr_has("missing -data FILE");
+    dir.write("broken.yaml", "app: [\n");
+    Wconfd::new()
+        .arg("render")
+        .arg(&tmpl)
+        .arg("-data")
+        .arg(dir.join("broken.yaml"))
+        .run()
+        .code(1)
+        .stderr_has(&format!("{}:", dir.join("broken.yaml").display()));
+}
+
+#[test]
+fn check_reports_every_broken_resource_and_writes_nothing() {
+    let dir = Dir::new();
+    dir.write("data.yaml", "app:\n  name: web\n");
+    dir.keyed("good", "/app", "{{getv \"/app/name\"}}\n");
+    dir.keyed("badtmpl", "/app", "{{getv \"/app/name\"\n");
+    dir.resource(
+        "badhelper",
+        &format!(
+            "[template]\nsrc = \"badhelper.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\nhelpers = [\"nosuch\"]\n",
+            dir.join("badhelper.out").display()
+        ),
+        "x\n",
+    );
+    let check = |confdir: &std::path::Path| {
+        Wconfd::new()
+            .arg("check")
+            .arg("-confdir")
+            .arg(confdir)
+            .args(["-backend", "file", "-config-file", "/dev/null"])
+            .arg("-file")
+            .arg(dir.join("data.yaml"))
+            .run()
+    };
+    let r = check(&dir.join("confdir"));
+    r.code(1)
+        .stderr_has("template: badtmpl.tmpl:2: unclosed action started at badtmpl.tmpl:1")
+        .stderr_has("no helper library named \"nosuch\"")
+        .stderr_has("3 template resources in");
+    assert!(
+        !dir.exists("good.out") && !dir.exists("badtmpl.out"),
+        "check writes nothing"
+    );
+    std::fs::remove_file(dir.join("confdir/conf.d/badtmpl.toml")).unwrap();
+    std::fs::remove_file(dir.join("confdir/conf.d/badhelper.toml")).unwrap();
+    check(&dir.join("confdir")).ok().stderr_has("1 template resources in");
+    assert!(!dir.exists("good.out"));
+}

@@ -56,6 +56,7 @@ fn main() {
         plugin_dir: None,
         cache_dir: Some(&cache),
         limits: Default::default(),
+        grants: None,
         backend: None,
     });
     let renderer = plugins.renderer("gotemplate").expect("built-in renderer");

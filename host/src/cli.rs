@@ -145,8 +145,11 @@ fn inspect(path: &Path) -> Result<String, String> {
 
 /// The main entry: confd's command line.
 pub fn main_with_args(args: Vec<String>) -> ExitCode {
-    if args.first().map(String::as_str) == Some("plugin") {
-        return plugin_command(&args[1..]);
+    match args.first().map(String::as_str) {
+        Some("plugin") => return plugin_command(&args[1..]),
+        Some("check") => return crate::offline::check(&args[1..]),
+        Some("render") => return crate::offline::render(&args[1..]),
+        _ => {}
     }
     let layer = match flags::parse(&args) {
         Ok(flags::Parsed::Values(v)) => v,

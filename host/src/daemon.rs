@@ -51,23 +51,29 @@ fn sync_options(c: &Config) -> SyncOptions {
     }
 }
 
-/// Load plugins and connect the backend for `config` (a backend may be a plugin).
-pub async fn build(config: Config) -> Result<Generation, String> {
-    info!("Backend set to {}", config.backend);
-    info!("Starting confd");
+/// The plugins `config` asks for (built-ins, `-plugin-dir`, the `-backend` plugin if any).
+pub async fn load_plugins(config: &Config) -> Result<Plugins, String> {
     let cache_dir = config.plugin_cache_dir.clone().or_else(plugin::cache::default_dir);
     let plugin_dir = config.plugin_dir.clone();
     let backend = config.backend.clone();
-    let plugins = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         Plugins::load(&plugin::LoadOptions {
             plugin_dir: plugin_dir.as_deref(),
             cache_dir: cache_dir.as_deref(),
             limits: plugin::Limits::default(),
+            grants: None,
             backend: Some(&backend),
         })
     })
     .await
-    .map_err(|e| format!("loading plugins: {e}"))?;
+    .map_err(|e| format!("loading plugins: {e}"))
+}
+
+/// Load plugins and connect the backend for `config` (a backend may be a plugin).
+pub async fn build(config: Config) -> Result<Generation, String> {
+    info!("Backend set to {}", config.backend);
+    info!("Starting confd");
+    let plugins = load_plugins(&config).await?;
     for p in &plugins.loaded {
         debug!(
             "Loaded {} plugin {} from {} ({:?})",
@@ -92,7 +98,11 @@ pub async fn build(config: Config) -> Result<Generation, String> {
 /// Load `conf.d` and check every template parses. `Ok(None)`: the confdir does not exist
 /// (confd warns and does nothing).
 pub async fn load_resources(g: &Generation) -> Result<Option<ResourceSet>, String> {
-    let c = &g.config;
+    load_resources_with(&g.config, &g.plugins).await
+}
+
+/// [`load_resources`] for a configuration and plugins without a backend (`wconfd check`).
+pub async fn load_resources_with(c: &Config, plugins: &Arc<Plugins>) -> Result<Option<ResourceSet>, String> {
     debug!("Loading template resources from confdir {}", c.confdir.display());
     if !c.confdir.exists() {
         warn!(
@@ -123,7 +133,7 @@ pub async fn load_resources(g: &Generation) -> Result<Option<ResourceSet>, Strin
     if loaded.resources.is_empty() && set.failures.is_empty() {
         warn!("Found no templates");
     }
-    let plugins = g.plugins.clone();
+    let plugins = plugins.clone();
     let checked = tokio::task::spawn_blocking(move || {
         loaded
             .resources

@@ -15,6 +15,7 @@ pub mod command;
 pub mod config;
 pub mod daemon;
 pub mod metrics;
+pub mod offline;
 pub mod plugin;
 pub mod process;
 pub mod resource;

@@ -10,7 +10,7 @@ pub mod env;
 pub mod etcd;
 pub mod file;
 pub mod redis;
-mod yaml;
+pub mod yaml;
 
 use crate::config::Config;
 use crate::plugin::{PluginBackend, Plugins};

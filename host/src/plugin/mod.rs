@@ -197,6 +197,8 @@ pub struct LoadOptions<'a> {
     pub cache_dir: Option<&'a Path>,
     /// Limits for every instance.
     pub limits: Limits,
+    /// What renderers may ask of the host; `None`: confd's grants (environment, files, DNS).
+    pub grants: Option<Grants>,
     /// The backend in use (`-backend`): only a backend plugin of this name is loaded; the
     /// others cost neither memory nor start-up time.
     pub backend: Option<&'a str>,
@@ -259,7 +261,7 @@ fn renderer_from_component(
         name.to_string(),
         engine.clone(),
         pre,
-        Grants::confd_compatible(),
+        opts.grants.clone().unwrap_or_else(Grants::confd_compatible),
         opts.limits.clone(),
     ))
 }
