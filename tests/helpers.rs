@@ -203,36 +203,18 @@ fn json_and_sprig_mix_with_confd_functions_on_etcd() {
     assert_eq!(dir.read("mixed.out"), mixed().1);
 }
 
-/// One resource per template in `templates` (name, helpers line, template), over one key.
-fn resources(dir: &Dir, templates: &[(&str, &str, &str)]) {
-    dir.write("data.yaml", "app:\n  name: web\n");
-    for (name, helpers, tmpl) in templates {
-        dir.resource(
-            name,
-            &format!(
-                "[template]\nsrc = \"{name}.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n{helpers}",
-                dir.join(&format!("{name}.out")).display()
-            ),
-            tmpl,
-        );
-    }
-}
-
 #[test]
 fn function_names_are_go_parse_errors_until_a_library_is_chosen() {
     let dir = Dir::new();
-    resources(
-        &dir,
-        &[
-            ("none", "", "{{ toJson 1 }}\n"),
-            (
-                "chosen",
-                "helpers = [\"json\"]\n",
-                "{{ toJson (getv \"/app/name\") }}\n",
-            ),
-            ("other", "helpers = [\"json\"]\n", "{{ upper \"x\" }}\n"),
-        ],
-    );
+    dir.app_resources(&[
+        ("none", "", "{{ toJson 1 }}\n"),
+        (
+            "chosen",
+            "helpers = [\"json\"]\n",
+            "{{ toJson (getv \"/app/name\") }}\n",
+        ),
+        ("other", "helpers = [\"json\"]\n", "{{ upper \"x\" }}\n"),
+    ]);
     let r = Wconfd::file_onetime(&dir).run();
     r.code(1)
         .stderr_has("none.tmpl:1: function \"toJson\" not defined")
@@ -243,16 +225,13 @@ fn function_names_are_go_parse_errors_until_a_library_is_chosen() {
 #[test]
 fn helper_errors_read_like_go_function_errors() {
     let dir = Dir::new();
-    resources(
-        &dir,
-        &[
-            ("b64", "helpers = [\"sprig\"]\n", "{{ b64dec \"%%%\" }}\n"),
-            ("json", "helpers = [\"json\"]\n", "{{ fromJson \"{bad\" }}\n"),
-            ("jq", "helpers = [\"json\"]\n", "{{ jq \".[\" 1 }}\n"),
-            ("count", "helpers = [\"sprig\"]\n", "{{ ternary 1 2 }}\n"),
-            ("fine", "helpers = [\"sprig\"]\n", "{{ upper (getv \"/app/name\") }}\n"),
-        ],
-    );
+    dir.app_resources(&[
+        ("b64", "helpers = [\"sprig\"]\n", "{{ b64dec \"%%%\" }}\n"),
+        ("json", "helpers = [\"json\"]\n", "{{ fromJson \"{bad\" }}\n"),
+        ("jq", "helpers = [\"json\"]\n", "{{ jq \".[\" 1 }}\n"),
+        ("count", "helpers = [\"sprig\"]\n", "{{ ternary 1 2 }}\n"),
+        ("fine", "helpers = [\"sprig\"]\n", "{{ upper (getv \"/app/name\") }}\n"),
+    ]);
     let r = Wconfd::file_onetime(&dir).run();
     r.code(1)
         .stderr_has("executing \"b64.tmpl\" at <b64dec \"%%%\">: error calling b64dec: invalid base64")
@@ -268,22 +247,19 @@ fn a_misbehaving_helper_fails_only_its_render() {
     let dir = Dir::new();
     let plugins = install_test_plugin(&dir, "wconfd-test-probe-helpers", "probe", "helpers", "");
     let probe = "helpers = [\"probe\"]\n";
-    resources(
-        &dir,
-        &[
-            ("a_trap", probe, "{{ probeTrap }}\n"),
-            (
-                "b_after_trap",
-                probe,
-                "{{ probeEcho 1 \"two\" (getv \"/app/name\") }}\n",
-            ),
-            ("c_spin", probe, "{{ probeSpin }}\n"),
-            ("d_huge", probe, "{{ probeHuge }}\n"),
-            ("e_malformed", probe, "{{ probeMalformed }}\n"),
-            ("f_fail", probe, "{{ probeFail }}\n"),
-            ("g_plain", "", "{{ getv \"/app/name\" }}\n"),
-        ],
-    );
+    dir.app_resources(&[
+        ("a_trap", probe, "{{ probeTrap }}\n"),
+        (
+            "b_after_trap",
+            probe,
+            "{{ probeEcho 1 \"two\" (getv \"/app/name\") }}\n",
+        ),
+        ("c_spin", probe, "{{ probeSpin }}\n"),
+        ("d_huge", probe, "{{ probeHuge }}\n"),
+        ("e_malformed", probe, "{{ probeMalformed }}\n"),
+        ("f_fail", probe, "{{ probeFail }}\n"),
+        ("g_plain", "", "{{ getv \"/app/name\" }}\n"),
+    ]);
     // Destinations that exist already must be left as they are.
     for name in ["a_trap", "c_spin"] {
         std::fs::write(dir.join(&format!("{name}.out")), "previous\n").unwrap();
@@ -315,15 +291,12 @@ fn clashing_names_are_refused_at_load_naming_both() {
     Wconfd::new().args(["plugin", "builtin"]).arg(&builtin).run().ok();
     std::fs::copy(builtin.join("json.wasm"), plugins.join("json2.wasm")).unwrap();
     crate::util::write_manifest(&plugins.join("json2.wasm"), "json2", "helpers", "");
-    resources(
-        &dir,
-        &[
-            ("confd", "helpers = [\"clash\"]\n", "{{ getv \"/app/name\" }}\n"),
-            ("twice", "helpers = [\"json\", \"json2\"]\n", "{{ toJson 1 }}\n"),
-            ("missing", "helpers = [\"nosuch\"]\n", "x\n"),
-            ("fine", "helpers = [\"json\", \"sprig\"]\n", "{{ upper (toJson 1) }}\n"),
-        ],
-    );
+    dir.app_resources(&[
+        ("confd", "helpers = [\"clash\"]\n", "{{ getv \"/app/name\" }}\n"),
+        ("twice", "helpers = [\"json\", \"json2\"]\n", "{{ toJson 1 }}\n"),
+        ("missing", "helpers = [\"nosuch\"]\n", "x\n"),
+        ("fine", "helpers = [\"json\", \"sprig\"]\n", "{{ upper (toJson 1) }}\n"),
+    ]);
     let r = Wconfd::file_onetime(&dir).arg("-plugin-dir").arg(&plugins).run();
     r.code(1)
         .stderr_has("helper getv (from \"clash\") has the name of a built-in template function")
@@ -336,14 +309,11 @@ fn clashing_names_are_refused_at_load_naming_both() {
 #[test]
 fn the_resource_list_wins_over_the_global_one() {
     let dir = Dir::new();
-    resources(
-        &dir,
-        &[
-            ("global", "", "{{ upper \"a\" }}\n"),
-            ("own", "helpers = [\"json\"]\n", "{{ toJson \"a\" }}\n"),
-            ("nothing", "helpers = []\n", "{{ getv \"/app/name\" }}\n"),
-        ],
-    );
+    dir.app_resources(&[
+        ("global", "", "{{ upper \"a\" }}\n"),
+        ("own", "helpers = [\"json\"]\n", "{{ toJson \"a\" }}\n"),
+        ("nothing", "helpers = []\n", "{{ getv \"/app/name\" }}\n"),
+    ]);
     dir.write("confdir/confd.toml", "helpers = [\"sprig\"]\n");
     Wconfd::file_onetime(&dir)
         .arg("-config-file")
@@ -404,17 +374,14 @@ fn renderers_built_before_helpers_still_load() {
     let plugins = install_test_plugin(&dir, "wconfd-test-legacy-renderer", "legacy", "renderer", "");
     let manifest = std::fs::read_to_string(plugins.join("legacy.toml")).unwrap();
     assert!(manifest.contains("wit = \"wconfd:plugin@0.1.0\""), "{manifest}");
-    resources(
-        &dir,
-        &[
-            ("old", "renderer = \"legacy\"\n", "ignored\n"),
-            (
-                "old_helpers",
-                "renderer = \"legacy\"\nhelpers = [\"json\"]\n",
-                "ignored\n",
-            ),
-        ],
-    );
+    dir.app_resources(&[
+        ("old", "renderer = \"legacy\"\n", "ignored\n"),
+        (
+            "old_helpers",
+            "renderer = \"legacy\"\nhelpers = [\"json\"]\n",
+            "ignored\n",
+        ),
+    ]);
     let r = Wconfd::file_onetime(&dir).arg("-plugin-dir").arg(&plugins).run();
     r.code(1)
         .stderr_has("the renderer is built against wconfd:plugin@0.1.0, which has no helper functions (helpers: json)");
@@ -424,13 +391,10 @@ fn renderers_built_before_helpers_still_load() {
 #[test]
 fn a_helpers_key_that_is_not_a_list_names_file_line_and_key() {
     let dir = Dir::new();
-    resources(
-        &dir,
-        &[
-            ("bad", "helpers = \"json\"\n", "x\n"),
-            ("good", "", "{{ getv \"/app/name\" }}\n"),
-        ],
-    );
+    dir.app_resources(&[
+        ("bad", "helpers = \"json\"\n", "x\n"),
+        ("good", "", "{{ getv \"/app/name\" }}\n"),
+    ]);
     let r = Wconfd::file_onetime(&dir).run();
     r.code(1).stderr_has(&format!(
         "Cannot process template resource {} - line 5: key 'helpers': expected an array of strings, found string",

@@ -52,8 +52,7 @@ fn new_helpers_and_renderer_projects_build_and_serve_resources() {
     let dir = Dir::new();
     new_project_installed(&dir, "helpers", "acme-helpers");
     let plugins = new_project_installed(&dir, "renderer", "acme-render");
-    dir.write("data.yaml", "app:\n  name: web\n");
-    for (name, extra, tmpl) in [
+    dir.app_resources(&[
         (
             "h",
             "helpers = [\"acme-helpers\"]\n",
@@ -64,16 +63,7 @@ fn new_helpers_and_renderer_projects_build_and_serve_resources() {
             "renderer = \"acme-render\"\n",
             "name=${/app/name} port=${/app/port:-80}\n",
         ),
-    ] {
-        dir.resource(
-            name,
-            &format!(
-                "[template]\nsrc = \"{name}.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n{extra}",
-                dir.join(&format!("{name}.out")).display()
-            ),
-            tmpl,
-        );
-    }
+    ]);
     Wconfd::file_onetime(&dir).arg("-plugin-dir").arg(&plugins).run().ok();
     // What the starters' own code says their functions do.
     assert_eq!(dir.read("h.out"), "WEB! ababab\n");

@@ -44,6 +44,8 @@ mod consul;
 mod vault_api;
 // The vault backend plugin against it.
 mod vault;
+// The template-engine limits and the refusal of plugins importing what the host lacks.
+mod limits;
 // Helper libraries: json, sprig, one in Python, misbehaving ones, name clashes.
 mod helpers;
 // `wconfd plugin new` and `wconfd plugin inspect`.

@@ -75,6 +75,22 @@ impl Dir {
 }
 
 impl Dir {
+    /// `data.yaml` holding `/app/name = web`, and for each (name, extra TOML lines, template)
+    /// a resource reading `/app` into `<dir>/<name>.out`.
+    pub fn app_resources(&self, resources: &[(&str, &str, &str)]) {
+        self.write("data.yaml", "app:\n  name: web\n");
+        for (name, extra, tmpl) in resources {
+            self.resource(
+                name,
+                &format!(
+                    "[template]\nsrc = \"{name}.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n{extra}",
+                    self.join(&format!("{name}.out")).display()
+                ),
+                tmpl,
+            );
+        }
+    }
+
     /// A resource `name` reading `key`, rendering `tmpl` into `<dir>/<name>.out`.
     pub fn keyed(&self, name: &str, key: &str, tmpl: &str) {
         let toml = format!(

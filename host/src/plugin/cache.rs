@@ -113,3 +113,50 @@ fn store(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// The smallest component there is (`(component)`): compiles at once even in debug builds.
+    const EMPTY_COMPONENT: &[u8] = b"\0asm\x0d\x00\x01\x00";
+
+    #[test]
+    fn entries_are_trusted_only_when_ours_and_writable_by_nobody_else() {
+        let engine = crate::plugin::engine().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let load = || {
+            Cache::new(Some(dir.path()))
+                .load(&engine, EMPTY_COMPONENT, "empty")
+                .unwrap()
+                .1
+        };
+        assert_eq!(load(), Origin::Compiled);
+        assert_eq!(load(), Origin::Cache);
+        let entry = std::fs::read_dir(dir.path()).unwrap().next().unwrap().unwrap().path();
+        // Group- or world-writable: someone else could have put code there.
+        std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert_eq!(load(), Origin::Compiled, "a writable entry is recompiled");
+        assert_eq!(
+            std::fs::metadata(&entry).unwrap().mode() & 0o022,
+            0,
+            "and replaced by a safe one"
+        );
+        assert_eq!(load(), Origin::Cache);
+        // Owned by another user (only root can hand a file away; CI runs as root).
+        if nix::unistd::geteuid().is_root() {
+            std::os::unix::fs::chown(&entry, Some(65534), None).unwrap();
+            assert_eq!(load(), Origin::Compiled, "an entry owned by someone else is recompiled");
+        }
+        // A cache directory that cannot be created is no error: compile in memory.
+        let file = dir.path().join("not-a-dir");
+        std::fs::write(&file, "x").unwrap();
+        let mut cache = Cache::new(Some(&file));
+        assert_eq!(
+            cache.load(&engine, EMPTY_COMPONENT, "empty").unwrap().1,
+            Origin::Compiled
+        );
+        assert!(cache.dir.is_none());
+    }
+}

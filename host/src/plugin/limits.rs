@@ -9,8 +9,10 @@ use std::time::Duration;
 /// Resource limits for one plugin instance.
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// Linear memory cap. A render of 20,000 keys uses a few MiB; 256 MiB leaves room for
-    /// unusual templates and stops a runaway guest long before it hurts the host.
+    /// Linear memory cap. A render of 20,000 keys uses a few MiB of heap beside the renderer's
+    /// 72 MiB stack reservation; 384 MiB leaves room for unusual templates (a value at the
+    /// engine's 64 MiB limit needs about three times that while it is built) and stops a
+    /// runaway guest long before it hurts the host.
     pub memory_bytes: usize,
     /// Wall-clock budget for one call (compile, render, a backend read), enforced by epoch
     /// interruption.
@@ -32,7 +34,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            memory_bytes: 256 << 20,
+            memory_bytes: 384 << 20,
             call_timeout: Duration::from_secs(10),
             watch_timeout: Duration::from_secs(300),
             max_templates: 1024,

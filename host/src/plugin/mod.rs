@@ -152,7 +152,16 @@ pub(crate) fn describe_trap(e: &wasmtime::Error) -> String {
         Some(wasmtime::Trap::OutOfFuel) => "the call ran out of fuel".into(),
         // wasmtime's text already says "wasm trap: ...".
         Some(t) => t.to_string(),
-        None => format!("{e:#}"),
+        // The limiter's refusal to grow memory, or a host error: the cause, without the wasm
+        // backtrace wasmtime wraps it in (a log line, not a debugger session).
+        None => {
+            let root = e.root_cause().to_string();
+            if root.contains("memory growth failure") {
+                "the call reached the instance's memory limit".into()
+            } else {
+                root
+            }
+        }
     }
 }
 

@@ -58,6 +58,29 @@ impl Ty {
 pub(crate) struct Ctx<'a> {
     pub store: &'a Store,
     pub host: &'a dyn Host,
+    /// Largest value a function may build (the renderer's output limit).
+    pub max_value_bytes: usize,
+}
+
+/// Refuse a formatting call whose string arguments alone exceed the value limit, before it
+/// builds the result: a doubling `printf` loop must end as an error, not as several copies of
+/// a huge string that run the instance out of memory first.
+fn fits(c: &Ctx<'_>, args: &[Value]) -> Result<(), String> {
+    let total: usize = args
+        .iter()
+        .map(|v| match v {
+            Value::Str(s) => s.len(),
+            Value::Strings(l) => l.iter().map(|s| s.len()).sum(),
+            _ => 0,
+        })
+        .sum();
+    if total > c.max_value_bytes {
+        return Err(format!(
+            "result exceeds the renderer's limit of {} bytes",
+            c.max_value_bytes
+        ));
+    }
+    Ok(())
 }
 
 type Imp = fn(&Ctx<'_>, &[Value]) -> Result<Value, String>;
@@ -207,9 +230,9 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
         }),
         "index" => f!([RValue], var RValue, |_, a| index(&a[0], &a[1..])),
         "slice" => f!([RValue], var RValue, |_, a| slice(&a[0], &a[1..])),
-        "print" => f!([], var Any, |_, a| Ok(Value::str(&sprint(a)))),
-        "println" => f!([], var Any, |_, a| Ok(Value::str(&sprintln(a)))),
-        "printf" => f!([Str], var Any, |_, a| Ok(Value::str(&sprintf(s(&a[0]), &a[1..])))),
+        "print" => f!([], var Any, |c, a| fits(c, a).map(|_| Value::str(&sprint(a)))),
+        "println" => f!([], var Any, |c, a| fits(c, a).map(|_| Value::str(&sprintln(a)))),
+        "printf" => f!([Str], var Any, |c, a| fits(c, a).map(|_| Value::str(&sprintf(s(&a[0]), &a[1..])))),
         "html" => f!([], var Any, |_, a| Ok(Value::str(&html_escape(&eval_args(a))))),
         "js" => f!([], var Any, |_, a| Ok(Value::str(&js_escape(&eval_args(a))))),
         "urlquery" => f!([], var Any, |_, a| Ok(Value::str(&query_escape(&eval_args(a))))),
@@ -248,7 +271,8 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
         "base" => f!([Str], |_, a| Ok(Value::str(&path::base(s(&a[0]))))),
         "dir" => f!([Str], |_, a| Ok(Value::str(&path::dir(s(&a[0]))))),
         "split" => f!([Str, Str], |_, a| Ok(strings(go_split(s(&a[0]), s(&a[1]))))),
-        "join" => f!([Strings, Str], |_, a| {
+        "join" => f!([Strings, Str], |c, a| {
+            fits(c, a)?;
             let parts: Vec<&str> = match &a[0] {
                 Value::Strings(v) => v.iter().map(|s| &**s).collect(),
                 _ => Vec::new(),

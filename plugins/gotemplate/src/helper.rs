@@ -260,6 +260,32 @@ mod tests {
     }
 
     #[test]
+    fn a_render_stops_after_its_step_limit() {
+        // Each level calls the next twice: far more than 1,000 nodes.
+        let mut text = String::new();
+        for i in 0..20 {
+            text.push_str(&format!(
+                "{{{{define \"f{i}\"}}}}{{{{template \"f{}\"}}}}{{{{template \"f{}\"}}}}{{{{end}}}}",
+                i + 1,
+                i + 1
+            ));
+        }
+        text.push_str("{{define \"f20\"}}x{{end}}{{template \"f0\"}}");
+        let t = crate::Template::parse("t", &text).unwrap();
+        let store = crate::Store::from_pairs([("/a", "1")], "");
+        let limits = crate::Limits {
+            max_steps: 1000,
+            ..Default::default()
+        };
+        let e = t.execute(&store, &crate::DenyHost, limits).unwrap_err();
+        assert!(
+            e.message.ends_with("execution stopped after 1000 steps"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
     fn the_name_list_is_the_function_map() {
         for name in crate::builtin_function_names() {
             assert!(crate::funcs::lookup(name).is_some(), "{name} is listed but not defined");

@@ -166,7 +166,11 @@ impl Template {
     /// Execute against `store` with nil data (as confd does), returning the output bytes.
     /// On error the partial output is discarded.
     pub fn execute(&self, store: &Store, host: &dyn Host, limits: Limits) -> Result<Vec<u8>, TemplateError> {
-        let ctx = funcs::Ctx { store, host };
+        let ctx = funcs::Ctx {
+            store,
+            host,
+            max_value_bytes: limits.max_output_bytes,
+        };
         let mut state = exec::State::new(&self.trees, &self.name, &self.text, ctx, limits);
         exec::execute(&mut state, &self.name)?;
         Ok(state.out.into_bytes())
