@@ -284,3 +284,25 @@ fn a_separator_and_a_unix_socket_node() {
         .stderr_has(&format!("Backend source(s) set to {}", sock.display()));
     assert_eq!(dir.read("app.out"), "/app/db/host=10.0.0.9\n/app/db/port=5432\n");
 }
+
+#[test]
+fn a_server_that_refuses_subscriptions_is_said_once_and_polled() {
+    // Notifications on, but this server has no PSUBSCRIBE for its clients.
+    let r = Redis::start(&["--notify-keyspace-events", "KA", "--rename-command", "PSUBSCRIBE", ""]);
+    r.run(&["set", "/p/v", "1"]);
+    let dir = Dir::new();
+    dir.keyed("p", "/p", "{{getv \"/p/v\"}}\n");
+    let child = daemon(&r, &dir, &["-interval", "1"]);
+    eventually(30, "first render", || dir.exists("p.out") && dir.read("p.out") == "1\n");
+    r.run(&["set", "/p/v", "2"]);
+    eventually(20, "the polled change", || dir.read("p.out") == "2\n");
+    let stderr = stop_daemon(child);
+    assert_eq!(
+        stderr
+            .matches("WARNING redis: the server refuses keyspace subscriptions")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("polling every 1s"), "{stderr}");
+}

@@ -175,7 +175,7 @@ impl RedisBackend {
         // Keyspace channel ('K') and some event class ('A' or specific ones).
         let on = flags.contains('K') && flags.chars().any(|c| "Ag$lshzxetmd".contains(c));
         if on {
-            return Mode::Notify;
+            return self.subscribable_or(poll, config.interval).await;
         }
         if config.redis_enable_notifications {
             let set: Result<(), _> = redis::cmd("CONFIG")
@@ -187,7 +187,7 @@ impl RedisBackend {
             match set {
                 Ok(()) => {
                     info!("redis: keyspace notifications were off; enabled them (notify-keyspace-events KA)");
-                    return Mode::Notify;
+                    return self.subscribable_or(poll, config.interval).await;
                 }
                 Err(e) => warn!("redis: cannot enable keyspace notifications: {e}"),
             }
@@ -198,6 +198,34 @@ impl RedisBackend {
             config.interval.max(1)
         );
         poll
+    }
+
+    /// Notifications if the server lets this client subscribe to them (an ACL or a renamed
+    /// `PSUBSCRIBE` may not), else `poll`, said once at start instead of failing in a loop.
+    async fn subscribable_or(&self, poll: Mode, interval: u64) -> Mode {
+        let probe = async {
+            let mut pubsub = self.client.get_async_pubsub().await?;
+            let pattern = format!("__keyspace@{}__:wconfd-probe", self.db);
+            pubsub.psubscribe(&pattern).await?;
+            pubsub.punsubscribe(&pattern).await
+        };
+        match tokio::time::timeout(Duration::from_secs(10), probe).await {
+            Ok(Ok(())) => Mode::Notify,
+            Ok(Err(e)) => {
+                warn!(
+                    "redis: the server refuses keyspace subscriptions ({e}); polling every {}s",
+                    interval.max(1)
+                );
+                poll
+            }
+            Err(_) => {
+                warn!(
+                    "redis: subscribing to keyspace notifications timed out; polling every {}s",
+                    interval.max(1)
+                );
+                poll
+            }
+        }
     }
 
     fn to_redis(&self, key: &str) -> String {
@@ -380,11 +408,20 @@ async fn run_pubsub(
                 continue;
             }
         };
-        let mut ok = true;
+        let mut refused = None;
         for p in &patterns {
-            ok &= pubsub.psubscribe(p).await.is_ok();
+            if let Err(e) = pubsub.psubscribe(p).await {
+                refused = Some(e);
+            }
         }
-        if !ok {
+        if let Some(e) = refused {
+            // Said once, then retried with backoff (not in a tight loop): the server accepted
+            // subscriptions at start, so this is likely a restart or an ACL change.
+            crate::log::warn_once(&format!(
+                "redis watch: the server refuses a subscription ({e}); retrying"
+            ));
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(10));
             continue;
         }
         if backoff > Duration::from_millis(250) {
