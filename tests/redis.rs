@@ -196,17 +196,23 @@ fn resources_on_different_prefixes_all_update() {
     stop_daemon(child);
 }
 
-#[test]
-fn without_notifications_it_says_so_and_polls() {
-    let r = Redis::start(&["--notify-keyspace-events", ""]);
+/// A watch daemon with `-interval 1` over `r` renders `/p/v` and then follows a change to it;
+/// returns its log.
+fn follows_a_change_by_polling(r: &Redis) -> String {
     r.run(&["set", "/p/v", "1"]);
     let dir = Dir::new();
     dir.keyed("p", "/p", "{{getv \"/p/v\"}}\n");
-    let child = daemon(&r, &dir, &["-interval", "1"]);
+    let child = daemon(r, &dir, &["-interval", "1"]);
     eventually(30, "first render", || dir.exists("p.out") && dir.read("p.out") == "1\n");
     r.run(&["set", "/p/v", "2"]);
     eventually(20, "the polled change", || dir.read("p.out") == "2\n");
-    let stderr = stop_daemon(child);
+    stop_daemon(child)
+}
+
+#[test]
+fn without_notifications_it_says_so_and_polls() {
+    let r = Redis::start(&["--notify-keyspace-events", ""]);
+    let stderr = follows_a_change_by_polling(&r);
     assert!(
         stderr.contains("WARNING redis: keyspace notifications are off"),
         "{stderr}"
@@ -289,14 +295,7 @@ fn a_separator_and_a_unix_socket_node() {
 fn a_server_that_refuses_subscriptions_is_said_once_and_polled() {
     // Notifications on, but this server has no PSUBSCRIBE for its clients.
     let r = Redis::start(&["--notify-keyspace-events", "KA", "--rename-command", "PSUBSCRIBE", ""]);
-    r.run(&["set", "/p/v", "1"]);
-    let dir = Dir::new();
-    dir.keyed("p", "/p", "{{getv \"/p/v\"}}\n");
-    let child = daemon(&r, &dir, &["-interval", "1"]);
-    eventually(30, "first render", || dir.exists("p.out") && dir.read("p.out") == "1\n");
-    r.run(&["set", "/p/v", "2"]);
-    eventually(20, "the polled change", || dir.read("p.out") == "2\n");
-    let stderr = stop_daemon(child);
+    let stderr = follows_a_change_by_polling(&r);
     assert_eq!(
         stderr
             .matches("WARNING redis: the server refuses keyspace subscriptions")
