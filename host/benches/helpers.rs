@@ -8,19 +8,14 @@
 //! - the value encoding (nodes): json's `toJson` of a 1,000-element list against `toJson 1`,
 //!   per element.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Instant;
-use wconfd::plugin::{HelperSet, LoadOptions, Plugins};
+use wconfd::plugin::HelperSet;
 
 fn main() {
-    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-plugin-cache");
-    let plugins = Plugins::load(&LoadOptions {
-        plugin_dir: None,
-        cache_dir: Some(&cache),
-        limits: Default::default(),
-        grants: None,
-        backend: None,
-    });
+    let plugins = common::builtin_plugins();
     let renderer = plugins.renderer("gotemplate").expect("built-in renderer");
     let helpers = plugins
         .helper_set(&["sprig".into(), "json".into()])

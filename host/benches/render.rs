@@ -9,10 +9,10 @@
 
 mod common;
 
-use common::{nginx, oracle, oracle_case, printf_keys, repo, twemproxy, Workload};
+use common::{nginx, oracle, oracle_case, printf_keys, twemproxy, Workload};
 use std::process::Command;
 use std::time::Instant;
-use wconfd::plugin::{Kv, LoadOptions, Plugins};
+use wconfd::plugin::Kv;
 
 /// The pairs a resource pass hands the renderer (built per fetch, outside the timed loop here
 /// as in the daemon, where they come from the backend's snapshot).
@@ -51,14 +51,7 @@ fn run_oracle(w: &Workload, renders: u32) -> Go {
 }
 
 fn main() {
-    let cache = repo().join("target/bench-plugin-cache");
-    let plugins = Plugins::load(&LoadOptions {
-        plugin_dir: None,
-        cache_dir: Some(&cache),
-        limits: Default::default(),
-        grants: None,
-        backend: None,
-    });
+    let plugins = common::builtin_plugins();
     let renderer = plugins.renderer("gotemplate").expect("built-in renderer");
     let workloads: Vec<(Workload, Workload)> = vec![
         (nginx(1000), nginx(2000)),

@@ -118,3 +118,12 @@ pub fn oracle_case(w: &Workload) -> String {
     })
     .to_string()
 }
+
+/// The built-in plugins, with plugin-directory code cached under `target/bench-plugin-cache`.
+pub fn builtin_plugins() -> wconfd::plugin::Plugins {
+    let cache = repo().join("target/bench-plugin-cache");
+    wconfd::plugin::Plugins::load(&wconfd::plugin::LoadOptions {
+        cache_dir: Some(&cache),
+        ..Default::default()
+    })
+}
