@@ -1,6 +1,5 @@
 # Case inputs where a Rust engine drifts from Go most easily: deep template recursion, nil
-# values, time.Time methods, complex constants, Unicode case mapping. (Go strings as bytes:
-# scripts/cases_bytes_pending.py, not in the corpus until the engine keeps bytes.)
+# values, time.Time methods, complex constants, Unicode case mapping, Go strings as bytes.
 import json, sys
 KV = {"/a": "1", "/b": "two", "/n": "null", "/obj": "{\"a\": null, \"b\": {\"c\": 1}}"}
 cases = []
@@ -69,5 +68,41 @@ c("case-long-s-kelvin", '{{toUpper "\u017f"}}|{{toLower "\u212a \u2126"}}|{{toUp
 c("case-greek-iota", '{{toUpper "\u0390 \u1f80 \u0345"}}|{{toLower "\u1f88"}}')
 c("case-armenian", '{{toUpper "\u0587"}}|{{toUpper "\u1e96 \u1e97"}}')
 c("case-cherokee", '{{toLower "\u13a0"}}|{{toUpper "\uab70"}}')
+
+# Go strings are byte sequences
+c("bytes-escape-ff", '{{"\\xff"}}|{{len "\\xff\\xfe"}}')
+c("bytes-slice-mid-rune", '{{slice "h\u00e9llo" 0 2}}|{{len (slice "h\u00e9llo" 0 2)}}|{{slice "h\u00e9llo" 2}}')
+c("bytes-index", '{{index "\u00e9" 0}} {{index "\u00e9" 1}} {{index "\\xff" 0}}')
+c("bytes-base64", '{{base64Encode "\\xff\\x00"}} {{base64Encode (slice "\u00e9" 0 1)}} {{base64Decode "/wA=" | len}}')
+c("bytes-base64-decode-raw", '{{base64Decode "/w=="}}|{{base64Decode "w6k="}}')
+c("bytes-printf", '{{printf "%q %x %X % x %s %v" "\\xff" "\\xff\\xfe" "\\xe9" "\\xc3\\xa9" "\\xe2\\x82" "\\xe2\\x82"}}')
+c("bytes-printf-c", '{{printf "%c|%q|%U" 0xff 0xd800 0x110000}}')
+c("bytes-toupper-invalid", '{{toUpper "a\\xffb"}}|{{toLower "A\\xffB"}}')
+c("bytes-split-join", '{{join (split "a\\xffb\\xffc" "\\xff") "|"}}')
+c("bytes-contains-replace", '{{contains "a\\xffb" "\\xff"}} {{replace "a\\xffb" "\\xff" "-" -1}} {{trimSuffix "ab\\xff" "\\xff"}}')
+c("bytes-compare", '{{lt "\\xff" "\\xfe"}} {{eq "\\xc3\\xa9" "\u00e9"}} {{lt "\u00e9" "\\xff"}}')
+c("bytes-octal-escape", '{{"\\101\\377"}}|{{len "\\377"}}')
+c("bytes-range-bytes", '{{range $i, $e := split (slice "\u00e9\u00e9" 1 3) ""}}{{$i}}={{$e}};{{end}}')
+c("bytes-html-js-urlquery", '{{html "\\xff<"}}|{{js "\\xff\'"}}|{{urlquery "\\xff "}}')
+c("bytes-print-len", '{{print "\\xff" 1}}|{{len (print "\\xff")}}|{{printf "%5s|%-4q|" "\\xff" "\\xff"}}')
+c("bytes-json-invalid", '{{json "{\\"a\\": \\"\\xff\\"}"}}', )
+c("bytes-sortbylength", '{{sortByLength (split "\u00e9,ab,\\xff" ",")}}')
+
+
+# Templates that are not UTF-8 (the oracle reads these from a file: `-template`)
+import base64
+def cb(id, template_bytes, kv=KV):
+    c(id, template_bytes.decode("utf-8", "replace"), kv, template_base64=base64.b64encode(template_bytes).decode())
+cb("bytes-template-text", b"a\xffb {{getv \"/a\"}} \xe2\x82\n")
+cb("bytes-template-quoted", b'{{"x\xffy"}}|{{len "\xff"}}|{{`r\xffw`}}|{{len `\xff`}}')
+cb("bytes-template-comment", b"{{/* \xff */}}ok{{- /* \xfe */ -}} !")
+cb("bytes-template-action", b"{{\xff}}")
+cb("bytes-template-error-position", b"\xff\xff\n\xff{{getv \"/zz\"}}")
+cb("bytes-template-define", b'{{define "t\xff"}}T{{end}}{{template "t\xff"}}')
+cb("bytes-template-printf", b'{{printf "\xff%s\xfe" "\xfd"}}|{{printf `%q` `\xff`}}')
+
+# The same template with backend data: tests/go_strings.rs stores these bytes in etcd, redis
+# and the environment as /a and expects Go's output for the literal.
+c("bytes-data-literal", '{{"\\xff\\xfeok"}}|{{len "\\xff\\xfeok"}}|{{printf "%q %x" "\\xff\\xfeok" "\\xff\\xfeok"}}|{{toUpper "\\xff\\xfeok"}}|{{slice "\\xff\\xfeok" 1 3}}')
 
 json.dump(cases, open(sys.argv[1], "w"), indent=1, ensure_ascii=False)

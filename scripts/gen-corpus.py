@@ -2,14 +2,15 @@
 """Regenerate the renderer's differential corpus from Go's real text/template.
 
 Inputs are the case files under plugins/gotemplate/tests/cases/*.json (a list of cases each:
-id, template, kv, optional prefix/env/dns/template_name). For every case this runs
+id, template, kv, optional prefix/env/dns/template_name; template_base64 for a template that is
+not UTF-8). For every case this runs
 ../shared/oracle (Go 1.19 text/template + confd's function map) and writes the case together
 with Go's output and error to plugins/gotemplate/tests/corpus/<file>.json. Expected values are
 never written by hand: this script is the only writer of the corpus.
 
 Usage: scripts/gen-corpus.py [ORACLE_BINARY]   (default: builds ../shared/oracle into /tmp)
 """
-import json, os, subprocess, sys, glob, shutil
+import base64, json, os, subprocess, sys, glob, shutil
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 cases_dir = os.path.join(root, "plugins/gotemplate/tests/cases")
@@ -37,7 +38,14 @@ def main():
         for c in cases:
             assert c["id"] not in seen, f"duplicate id {c['id']} in {path}"
             seen.add(c["id"])
-            r = subprocess.run([oracle, "-json", "-"], input=json.dumps(c).encode(), capture_output=True)
+            args = [oracle, "-json"]
+            if "template_base64" in c:
+                # JSON cannot carry a template that is not UTF-8: hand the oracle a file.
+                tmpl = os.path.join("/tmp", "wconfd-corpus-template")
+                with open(tmpl, "wb") as f:
+                    f.write(base64.b64decode(c["template_base64"]))
+                args += ["-template", tmpl]
+            r = subprocess.run(args + ["-"], input=json.dumps(c).encode(), capture_output=True)
             if r.returncode != 0:
                 sys.exit(f"oracle failed on {c['id']}: {r.stderr.decode()}")
             res = json.loads(r.stdout)

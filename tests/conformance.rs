@@ -111,9 +111,25 @@ fn integration_suite_on_the_env_backend() {
 
 /// The differential corpus (Go's outputs) run through the real binary and component: every
 /// case becomes a resource in one confdir, fed by a file backend holding exactly its keys.
-fn corpus_through_the_binary(file: &str, mut filter: impl FnMut(&serde_json::Value) -> bool) -> usize {
+/// The cases of corpus file `file` (`plugins/gotemplate/tests/corpus`), as Go's oracle wrote them.
+pub fn corpus(file: &str) -> Vec<serde_json::Value> {
     let path = crate::util::repo().join("plugins/gotemplate/tests/corpus").join(file);
-    let cases: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A corpus case's template bytes and the bytes Go wrote. Bytes that are not UTF-8 travel as
+/// base64 (`template_base64`, `output_base64`): JSON strings cannot hold them.
+pub fn case_bytes(case: &serde_json::Value) -> (Vec<u8>, Vec<u8>) {
+    use base64::Engine;
+    let b64 = |v: &serde_json::Value| base64::engine::general_purpose::STANDARD.decode(v.as_str()?).ok();
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").as_bytes().to_vec();
+    let template = b64(&case["template_base64"]).unwrap_or_else(|| text(&case["template"]));
+    let output = b64(&case["expected"]["output_base64"]).unwrap_or_else(|| text(&case["expected"]["output"]));
+    (template, output)
+}
+
+fn corpus_through_the_binary(file: &str, mut filter: impl FnMut(&serde_json::Value) -> bool) -> usize {
+    let cases = corpus(file);
     let mut ran = 0;
     for case in cases
         .iter()
@@ -126,7 +142,8 @@ fn corpus_through_the_binary(file: &str, mut filter: impl FnMut(&serde_json::Val
         // Keys containing '/' are paths to confd's file backend, so a flat map of absolute
         // keys (JSON is YAML) reproduces the case's store exactly, leaf and parent alike.
         dir.write("data.yaml", &serde_json::to_string(&case["kv"]).unwrap());
-        dir.write(&format!("confdir/templates/{name}"), case["template"].as_str().unwrap());
+        let (template, want) = case_bytes(case);
+        dir.write(&format!("confdir/templates/{name}"), template);
         dir.write(
             "confdir/conf.d/case.toml",
             &format!(
@@ -139,10 +156,11 @@ fn corpus_through_the_binary(file: &str, mut filter: impl FnMut(&serde_json::Val
         if want_err.is_empty() {
             run.ok();
             assert_eq!(
-                dir.read("out.txt"),
-                case["expected"]["output"].as_str().unwrap(),
+                String::from_utf8_lossy(&std::fs::read(dir.join("out.txt")).unwrap()),
+                String::from_utf8_lossy(&want),
                 "case {id}"
             );
+            assert_eq!(std::fs::read(dir.join("out.txt")).unwrap(), want, "case {id}: bytes");
         } else {
             run.code(1);
             assert!(

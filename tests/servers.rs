@@ -125,8 +125,8 @@ impl Etcd {
         });
     }
 
-    /// Run `etcdctl` against this server.
-    pub fn ctl(&self, args: &[&str]) -> Result<String, String> {
+    /// Run `etcdctl` against this server (arguments may be any bytes: values need not be UTF-8).
+    pub fn ctl<A: AsRef<std::ffi::OsStr>>(&self, args: &[A]) -> Result<String, String> {
         let mut cmd = Command::new("etcdctl");
         cmd.env("ETCDCTL_API", "3")
             .arg("--endpoints")
@@ -271,8 +271,9 @@ impl Redis {
         format!("127.0.0.1:{}", self.port)
     }
 
-    /// Run `redis-cli` against this server (as the given password's user).
-    pub fn cli(&self, args: &[&str]) -> Result<String, String> {
+    /// Run `redis-cli` against this server (as the given password's user; arguments may be any
+    /// bytes).
+    pub fn cli<A: AsRef<std::ffi::OsStr>>(&self, args: &[A]) -> Result<String, String> {
         let mut cmd = Command::new("redis-cli");
         cmd.args(["-p", &self.port.to_string(), "--no-auth-warning"]);
         if let Some(p) = &self.password {
@@ -287,7 +288,7 @@ impl Redis {
         }
     }
 
-    pub fn run(&self, args: &[&str]) {
+    pub fn run<A: AsRef<std::ffi::OsStr> + std::fmt::Debug>(&self, args: &[A]) {
         self.cli(args).unwrap_or_else(|e| panic!("redis-cli {args:?}: {e}"));
     }
 }

@@ -48,5 +48,7 @@ mod vault;
 mod limits;
 // Helper libraries: json, sprig, one in Python, misbehaving ones, name clashes.
 mod helpers;
+// Go strings are bytes: templates and backend values that are not UTF-8.
+mod go_strings;
 // `wconfd plugin new` and `wconfd plugin inspect`.
 mod plugin_tools;

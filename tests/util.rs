@@ -32,8 +32,8 @@ impl Dir {
         self.tmp.path().join(p)
     }
 
-    /// Write `content` to `rel`, creating parent directories.
-    pub fn write(&self, rel: &str, content: &str) -> PathBuf {
+    /// Write `content` (text or any bytes) to `rel`, creating parent directories.
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
         let p = self.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, content).unwrap();
@@ -68,7 +68,7 @@ impl Dir {
     }
 
     /// A resource: `conf.d/<name>.toml` with `toml` and `templates/<name>.tmpl` with `tmpl`.
-    pub fn resource(&self, name: &str, toml: &str, tmpl: &str) {
+    pub fn resource(&self, name: &str, toml: &str, tmpl: impl AsRef<[u8]>) {
         self.write(&format!("confdir/conf.d/{name}.toml"), toml);
         self.write(&format!("confdir/templates/{name}.tmpl"), tmpl);
     }

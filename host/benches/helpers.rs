@@ -23,14 +23,14 @@ fn main() {
     let calls = 10_000;
     let render_ns = |template: &str, set: &Arc<HelperSet>| {
         let out = renderer
-            .render_with_helpers("bench.tmpl", template, &[], set)
+            .render_with_helpers("bench.tmpl", template.as_bytes(), &[], set)
             .expect("render");
         let renders = 20u32;
         let start = Instant::now();
         for _ in 0..renders {
             std::hint::black_box(
                 renderer
-                    .render_with_helpers("bench.tmpl", template, &[], set)
+                    .render_with_helpers("bench.tmpl", template.as_bytes(), &[], set)
                     .expect("render"),
             );
         }

@@ -12,15 +12,15 @@ mod common;
 use common::{nginx, oracle, oracle_case, printf_keys, twemproxy, Workload};
 use std::process::Command;
 use std::time::Instant;
-use wconfd::plugin::Kv;
+use wconfd::plugin::Entry;
 
 /// The pairs a resource pass hands the renderer (built per fetch, outside the timed loop here
 /// as in the daemon, where they come from the backend's snapshot).
-fn pairs(w: &Workload) -> Vec<Kv> {
+fn pairs(w: &Workload) -> Vec<Entry> {
     w.kv.iter()
-        .map(|(k, v)| Kv {
+        .map(|(k, v)| Entry {
             key: k.clone(),
-            value: v.clone(),
+            value: v.clone().into_bytes(),
         })
         .collect()
 }
@@ -65,11 +65,11 @@ fn main() {
         let time = |w: &Workload| {
             let name = "bench.tmpl";
             let kvs = pairs(w);
-            let out = renderer.render(name, &w.template, &kvs).expect("render");
+            let out = renderer.render(name, w.template.as_bytes(), &kvs).expect("render");
             let renders = 20u32;
             let start = Instant::now();
             for _ in 0..renders {
-                std::hint::black_box(renderer.render(name, &w.template, &kvs).expect("render"));
+                std::hint::black_box(renderer.render(name, w.template.as_bytes(), &kvs).expect("render"));
             }
             (start.elapsed().as_nanos() as f64 / renders as f64, out.len())
         };
@@ -96,7 +96,7 @@ fn main() {
             // Peak linear memory of one render of workload (1) in a fresh instance.
             renderer.reset();
             renderer
-                .render("bench.tmpl", &full.template, &pairs(full))
+                .render("bench.tmpl", full.template.as_bytes(), &pairs(full))
                 .expect("render");
             peak = renderer.peak_memory_bytes();
         }

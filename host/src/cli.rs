@@ -172,7 +172,7 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
     }
     let load = {
         let layer = layer.clone();
-        move || config::load(layer.clone(), std::env::vars())
+        move || config::load(layer.clone(), config::process_env())
     };
     let config = match load() {
         Ok(c) => c,

@@ -6,7 +6,7 @@
 //!   JSON data file in the sandbox, granted nothing (no environment, files or DNS) unless asked.
 
 use crate::config::{self, flags};
-use crate::plugin::{self, Grants, Kv, Plugins};
+use crate::plugin::{self, Entry, Grants, Plugins};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -33,7 +33,7 @@ pub fn check(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let config = match config::load(layer, std::env::vars()) {
+    let config = match config::load(layer, config::process_env()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
@@ -215,7 +215,7 @@ pub fn render(args: &[String]) -> ExitCode {
 }
 
 fn render_to_bytes(args: &RenderArgs) -> Result<Vec<u8>, String> {
-    let text = std::fs::read_to_string(&args.template).map_err(|e| format!("{}: {e}", args.template.display()))?;
+    let text = std::fs::read(&args.template).map_err(|e| format!("{}: {e}", args.template.display()))?;
     let data = std::fs::read_to_string(&args.data).map_err(|e| format!("{}: {e}", args.data.display()))?;
     let mut kv = std::collections::BTreeMap::new();
     crate::backend::yaml::flatten_into(&data, &mut kv)
@@ -226,12 +226,12 @@ fn render_to_bytes(args: &RenderArgs) -> Result<Vec<u8>, String> {
         format!("/{}", args.prefix)
     };
     let prefix = crate::resource::clean_path(&prefix);
-    let kvs: Vec<Kv> = kv
+    let kvs: Vec<Entry> = kv
         .into_iter()
         .filter(|(k, _)| prefix == "/" || k == &prefix || k.starts_with(&format!("{prefix}/")))
-        .map(|(k, value)| Kv {
+        .map(|(k, value)| Entry {
             key: crate::resource::relative_key(&prefix, &k),
-            value,
+            value: value.into_bytes(),
         })
         .collect();
     let name = args

@@ -6,7 +6,7 @@
 
 use crate::backend::{Backend, BackendError};
 use crate::debug;
-use crate::plugin::{Kv, Plugins, RenderError};
+use crate::plugin::{Entry, Plugins, RenderError};
 use crate::resource::{relative_key, Resource};
 use crate::sync::{sync, Outcome, SyncError, SyncOptions};
 use std::sync::Arc;
@@ -36,14 +36,14 @@ pub enum PassError {
 pub fn render(
     resource: &Resource,
     plugins: &Plugins,
-    kv: std::collections::BTreeMap<String, String>,
+    kv: std::collections::BTreeMap<String, Vec<u8>>,
 ) -> Result<Vec<u8>, PassError> {
     let renderer = plugins.renderer(&resource.renderer).map_err(PassError::Renderer)?;
     let helpers = plugins.helper_set(&resource.helpers).map_err(PassError::Renderer)?;
     // Values move into the pairs the guest receives: one copy per key, none per value.
-    let kvs: Vec<Kv> = kv
+    let kvs: Vec<Entry> = kv
         .into_iter()
-        .map(|(k, value)| Kv {
+        .map(|(k, value)| Entry {
             key: relative_key(&resource.prefix, &k),
             value,
         })
@@ -85,7 +85,11 @@ pub async fn pass(
     debug!("Key prefix set to {}", resource.prefix);
     let snapshot = backend.get_values(&resource.prefixed_keys).await?;
     if crate::log::enabled(crate::log::Level::Debug) {
-        let pairs: Vec<String> = snapshot.kv.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+        let pairs: Vec<String> = snapshot
+            .kv
+            .iter()
+            .map(|(k, v)| format!("{k}:{}", String::from_utf8_lossy(v)))
+            .collect();
         debug!("Got the following map from store: map[{}]", pairs.join(" "));
     }
     tokio::task::spawn_blocking(move || {

@@ -17,7 +17,7 @@ pub struct Resource {
     /// `src` joined under `confdir/templates`.
     pub src: PathBuf,
     /// The template text (read at load time, so SIGHUP picks up changes).
-    pub template_text: String,
+    pub template_text: Vec<u8>,
     /// Destination file.
     pub dest: PathBuf,
     /// Effective prefix (always starts with `/`).
@@ -394,7 +394,8 @@ pub fn load_file(path: &Path, defaults: &Defaults) -> Result<(Resource, Vec<Stri
     let prefixed_keys = keys.iter().map(|k| clean_path(&format!("{prefix}/{k}"))).collect();
     // confd joins src under the templates dir even when it is absolute.
     let src_path = defaults.template_dir.join(src.trim_start_matches('/'));
-    let template_text = match std::fs::read_to_string(&src_path) {
+    // Bytes, as Go reads them: a template need not be UTF-8.
+    let template_text = match std::fs::read(&src_path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(ResourceError::MissingTemplate {

@@ -26,11 +26,19 @@ impl EnvBackend {
         EnvBackend { vars: Some(vars) }
     }
 
-    fn snapshot_env(&self) -> BTreeMap<String, String> {
+    /// Variable names and their values (bytes: a value need not be UTF-8, as in Go).
+    fn snapshot_env(&self) -> BTreeMap<String, Vec<u8>> {
+        use std::os::unix::ffi::OsStringExt;
         match &self.vars {
-            Some(v) => v.clone(),
+            Some(v) => v.iter().map(|(k, v)| (k.clone(), v.clone().into_bytes())).collect(),
             None => std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .filter_map(|(k, v)| match k.into_string() {
+                    Ok(k) => Some((k, v.into_vec())),
+                    Err(k) => {
+                        super::skipped_key("env", &k.into_vec());
+                        None
+                    }
+                })
                 .collect(),
         }
     }

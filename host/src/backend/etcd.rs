@@ -211,11 +211,12 @@ impl Backend for EtcdBackend {
             for (key, op) in chunk.iter().zip(resp.op_responses()) {
                 if let TxnOpResponse::Get(get) = op {
                     for item in get.kvs() {
-                        let (Ok(k), Ok(v)) = (item.key_str(), item.value_str()) else {
+                        let Ok(k) = item.key_str() else {
+                            super::skipped_key("etcd", item.key());
                             continue;
                         };
                         if under(k, key) {
-                            kv.insert(k.to_string(), v.to_string());
+                            kv.insert(k.to_string(), item.value().to_vec());
                         }
                     }
                 }

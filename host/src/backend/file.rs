@@ -115,7 +115,10 @@ impl Backend for FileBackend {
         let revision = self.observe(fp);
         Ok(Snapshot {
             revision,
-            kv: filter_keys(kv, keys),
+            kv: filter_keys(kv, keys)
+                .into_iter()
+                .map(|(k, v)| (k, v.into_bytes()))
+                .collect(),
         })
     }
 
@@ -164,7 +167,7 @@ mod tests {
         let s = b.get_values(&["/app".into()]).await.unwrap();
         assert_eq!(
             s.kv.into_iter().collect::<Vec<_>>(),
-            vec![("/app/port".to_string(), "81".to_string())]
+            vec![("/app/port".to_string(), b"81".to_vec())]
         );
     }
 

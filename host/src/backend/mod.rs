@@ -23,8 +23,19 @@ pub struct Snapshot {
     /// The backend's revision for this read (etcd's store revision, a change counter
     /// elsewhere); 0 when the backend has none.
     pub revision: u64,
-    /// Absolute keys and their values.
-    pub kv: BTreeMap<String, String>,
+    /// Absolute keys and their values. A value is bytes, as the store holds it (a Go string in
+    /// the template); a key must be text, and a backend skips a key that is not (saying so once,
+    /// [`skipped_key`]).
+    pub kv: BTreeMap<String, Vec<u8>>,
+}
+
+/// Warn, once per backend and key, that a key which is not UTF-8 was left out: confd's keys
+/// are paths in templates, and a key nobody can name cannot be rendered.
+pub fn skipped_key(backend: &str, key: &[u8]) {
+    crate::log::warn_once(&format!(
+        "{backend}: skipping key {:?}: it is not UTF-8",
+        String::from_utf8_lossy(key)
+    ));
 }
 
 /// A backend failure.
@@ -80,7 +91,7 @@ pub fn under(key: &str, prefix: &str) -> bool {
 }
 
 /// Keep only the pairs under one of `keys`.
-pub fn filter_keys(all: BTreeMap<String, String>, keys: &[String]) -> BTreeMap<String, String> {
+pub fn filter_keys<V>(all: BTreeMap<String, V>, keys: &[String]) -> BTreeMap<String, V> {
     all.into_iter()
         .filter(|(k, _)| keys.iter().any(|p| under(k, p)))
         .collect()

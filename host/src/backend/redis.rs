@@ -260,24 +260,36 @@ impl RedisBackend {
     }
 
     /// Read one redis key of any type into `kv` under the confd key `base`.
-    async fn read_key(&self, rkey: &str, typ: &str, kv: &mut BTreeMap<String, String>) -> Result<(), BackendError> {
+    /// Values are read as bytes (redis strings need not be UTF-8); a hash field or a set or
+    /// sorted-set member becomes part of a key, so one that is not UTF-8 is skipped.
+    async fn read_key(&self, rkey: &str, typ: &str, kv: &mut BTreeMap<String, Vec<u8>>) -> Result<(), BackendError> {
         let base = self.to_confd(rkey);
-        let child = |c: &str| crate::resource::clean_path(&format!("{base}/{c}"));
+        let child = |c: &[u8]| match std::str::from_utf8(c) {
+            Ok(c) => Some(crate::resource::clean_path(&format!("{base}/{c}"))),
+            Err(_) => {
+                let mut whole = format!("{rkey}/").into_bytes();
+                whole.extend_from_slice(c);
+                super::skipped_key("redis", &whole);
+                None
+            }
+        };
         match typ {
             "string" => {
-                if let Some(v) = self.query::<Option<String>>(redis::cmd("GET").arg(rkey)).await? {
+                if let Some(v) = self.query::<Option<Vec<u8>>>(redis::cmd("GET").arg(rkey)).await? {
                     kv.insert(base, v);
                 }
             }
             "hash" => {
                 let mut cursor = 0u64;
                 loop {
-                    let (next, items): (u64, Vec<String>) = self
+                    let (next, items): (u64, Vec<Vec<u8>>) = self
                         .query(redis::cmd("HSCAN").arg(rkey).arg(cursor).arg("COUNT").arg(1000))
                         .await?;
                     for pair in items.chunks(2) {
                         if let [f, v] = pair {
-                            kv.insert(child(f), v.clone());
+                            if let Some(k) = child(f) {
+                                kv.insert(k, v.clone());
+                            }
                         }
                     }
                     if next == 0 {
@@ -287,24 +299,30 @@ impl RedisBackend {
                 }
             }
             "list" => {
-                let items: Vec<String> = self.query(redis::cmd("LRANGE").arg(rkey).arg(0).arg(-1)).await?;
+                let items: Vec<Vec<u8>> = self.query(redis::cmd("LRANGE").arg(rkey).arg(0).arg(-1)).await?;
                 for (i, v) in items.into_iter().enumerate() {
-                    kv.insert(child(&i.to_string()), v);
+                    if let Some(k) = child(i.to_string().as_bytes()) {
+                        kv.insert(k, v);
+                    }
                 }
             }
             "set" => {
-                let items: Vec<String> = self.query(redis::cmd("SMEMBERS").arg(rkey)).await?;
+                let items: Vec<Vec<u8>> = self.query(redis::cmd("SMEMBERS").arg(rkey)).await?;
                 for m in items {
-                    kv.insert(child(&m), m);
+                    if let Some(k) = child(&m) {
+                        kv.insert(k, m);
+                    }
                 }
             }
             "zset" => {
-                let items: Vec<String> = self
+                let items: Vec<Vec<u8>> = self
                     .query(redis::cmd("ZRANGE").arg(rkey).arg(0).arg(-1).arg("WITHSCORES"))
                     .await?;
                 for pair in items.chunks(2) {
                     if let [m, score] = pair {
-                        kv.insert(child(m), score.clone());
+                        if let Some(k) = child(m) {
+                            kv.insert(k, score.clone());
+                        }
                     }
                 }
             }
@@ -313,7 +331,7 @@ impl RedisBackend {
         Ok(())
     }
 
-    async fn read(&self, keys: &[String]) -> Result<BTreeMap<String, String>, BackendError> {
+    async fn read(&self, keys: &[String]) -> Result<BTreeMap<String, Vec<u8>>, BackendError> {
         let mut kv = BTreeMap::new();
         for key in keys {
             let key = key.replace("/*", "");
@@ -334,7 +352,7 @@ impl RedisBackend {
             };
             let mut cursor = 0u64;
             loop {
-                let (next, found): (u64, Vec<String>) = self
+                let (next, found): (u64, Vec<Vec<u8>>) = self
                     .query(
                         redis::cmd("SCAN")
                             .arg(cursor)
@@ -345,6 +363,13 @@ impl RedisBackend {
                     )
                     .await?;
                 for rk in found {
+                    let rk = match String::from_utf8(rk) {
+                        Ok(rk) => rk,
+                        Err(e) => {
+                            super::skipped_key("redis", e.as_bytes());
+                            continue;
+                        }
+                    };
                     let t: String = self.query(redis::cmd("TYPE").arg(&rk)).await?;
                     self.read_key(&rk, &t, &mut kv).await?;
                 }
@@ -474,12 +499,12 @@ async fn run_pubsub(
     }
 }
 
-fn fingerprint(kv: &BTreeMap<String, String>) -> [u8; 16] {
+fn fingerprint(kv: &BTreeMap<String, Vec<u8>>) -> [u8; 16] {
     let mut ctx = md5::Context::new();
     for (k, v) in kv {
         ctx.consume(k.as_bytes());
         ctx.consume([0]);
-        ctx.consume(v.as_bytes());
+        ctx.consume(v);
         ctx.consume([0]);
     }
     ctx.finalize().0

@@ -324,6 +324,22 @@ pub fn config_file_path(flags: &Layer, env: &Layer) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/etc/confd/confd.toml"))
 }
 
+/// The process environment as text, for [`load`]. A variable that is not UTF-8 cannot be one
+/// of confd's settings (`std::env::vars` would panic on it): it is passed over, and said once
+/// if its name is one wconfd reads.
+pub fn process_env() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| match (k.into_string(), v.into_string()) {
+            (Ok(k), Ok(v)) => Some((k, v)),
+            (Ok(k), Err(_)) if k.starts_with("CONFD_") => {
+                crate::log::warn_once(&format!("ignoring {k}: its value is not UTF-8"));
+                None
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Load everything: `flags` from the command line, the environment, then confd.toml.
 pub fn load(flags: Layer, env_vars: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
     let env = parse_env(env_vars)?;

@@ -418,7 +418,7 @@ impl Backend for PluginBackend {
                 .kvs
                 .into_iter()
                 .filter(|kv| keys.iter().any(|k| under(&kv.key, k)))
-                .map(|kv| (kv.key, kv.value))
+                .map(|kv| (kv.key, kv.value.into_bytes()))
                 .collect();
             Ok(Snapshot {
                 revision: snap.revision,

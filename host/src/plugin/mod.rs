@@ -26,7 +26,7 @@ pub mod starter;
 mod tls;
 
 pub use backend::{BackendPlugin, PluginBackend};
-pub use bindings::wconfd::plugin::types::Kv;
+pub use bindings::wconfd::plugin::types::Entry;
 pub use engine_config::PLUGIN_THREAD_STACK;
 pub use helpers::{HelperPlugin, HelperSet};
 pub use limits::{Grants, Limits};

@@ -6,7 +6,7 @@
 //! helpers.
 
 use super::bindings::renderer_v1;
-use super::bindings::wconfd::plugin::types::{ErrorKind, Kv, TemplateError};
+use super::bindings::wconfd::plugin::types::{Entry, ErrorKind, TemplateError};
 use super::bindings::{RendererPlugin, RendererPluginPre};
 use super::helpers::HelperSet;
 use super::host_imports::PluginState;
@@ -163,14 +163,14 @@ impl WasmRenderer {
     fn compiled(
         live: &mut Live,
         name: &str,
-        text: &str,
+        text: &[u8],
         helpers: &Arc<HelperSet>,
         ticks: u64,
     ) -> wasmtime::Result<Result<ResourceAny, RenderError>> {
         let mut ctx = md5::Context::new();
         ctx.consume(name.as_bytes());
         ctx.consume([0u8]);
-        ctx.consume(text.as_bytes());
+        ctx.consume(text);
         for lib in helpers.names() {
             ctx.consume([0u8]);
             ctx.consume(lib.as_bytes());
@@ -195,7 +195,8 @@ impl WasmRenderer {
             Bindings::V1(b) => b
                 .wconfd_plugin_renderer()
                 .template()
-                .call_compile(&mut live.store, name, text)?
+                // 0.1.0 takes the template as text: a byte that is not UTF-8 becomes U+FFFD.
+                .call_compile(&mut live.store, name, &String::from_utf8_lossy(text))?
                 .map_err(Self::from_wit_v1),
         };
         if let Ok(handle) = &compiled {
@@ -205,17 +206,17 @@ impl WasmRenderer {
     }
 
     /// Parse `text` (so a broken template is reported when its resource loads).
-    pub fn check(&self, name: &str, text: &str) -> Result<(), RenderError> {
+    pub fn check(&self, name: &str, text: &[u8]) -> Result<(), RenderError> {
         self.check_with_helpers(name, text, &HelperSet::none())
     }
 
     /// Render `text` against `kvs` with Go's and confd's functions only.
-    pub fn render(&self, name: &str, text: &str, kvs: &[Kv]) -> Result<Vec<u8>, RenderError> {
+    pub fn render(&self, name: &str, text: &[u8], kvs: &[Entry]) -> Result<Vec<u8>, RenderError> {
         self.render_with_helpers(name, text, kvs, &HelperSet::none())
     }
 
     /// Parse `text` allowing calls to `helpers`.
-    pub fn check_with_helpers(&self, name: &str, text: &str, helpers: &Arc<HelperSet>) -> Result<(), RenderError> {
+    pub fn check_with_helpers(&self, name: &str, text: &[u8], helpers: &Arc<HelperSet>) -> Result<(), RenderError> {
         self.with_live(|live, ticks| {
             live.store.data_mut().helpers = Some(helpers.clone());
             Ok(Self::compiled(live, name, text, helpers, ticks)?.map(|_| ()))
@@ -227,8 +228,8 @@ impl WasmRenderer {
     pub fn render_with_helpers(
         &self,
         name: &str,
-        text: &str,
-        kvs: &[Kv],
+        text: &[u8],
+        kvs: &[Entry],
         helpers: &Arc<HelperSet>,
     ) -> Result<Vec<u8>, RenderError> {
         self.with_live(|live, ticks| {
@@ -249,7 +250,7 @@ impl WasmRenderer {
                         .iter()
                         .map(|kv| renderer_v1::wconfd::plugin::types::Kv {
                             key: kv.key.clone(),
-                            value: kv.value.clone(),
+                            value: String::from_utf8_lossy(&kv.value).into_owned(),
                         })
                         .collect();
                     b.wconfd_plugin_renderer()

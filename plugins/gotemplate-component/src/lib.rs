@@ -11,7 +11,7 @@ wit_bindgen::generate!({
 });
 
 use exports::wconfd::plugin::renderer::{Guest, GuestTemplate, Template as TemplateHandle, TemplateError};
-use wconfd::plugin::types::{ErrorKind, FunctionInfo, Kv, Node};
+use wconfd::plugin::types::{Entry, ErrorKind, FunctionInfo, Kv, Node};
 use wconfd::plugin::{helper_calls, host};
 use wconfd_gotemplate::helper::{self, Node as EngineNode};
 use wconfd_gotemplate::{Limits, Srv, Store, Template, Time};
@@ -48,7 +48,7 @@ fn to_wit(e: wconfd_gotemplate::TemplateError) -> TemplateError {
 }
 
 impl GuestTemplate for CompiledTemplate {
-    fn compile(name: String, text: String, helpers: Vec<FunctionInfo>) -> Result<TemplateHandle, TemplateError> {
+    fn compile(name: String, text: Vec<u8>, helpers: Vec<FunctionInfo>) -> Result<TemplateHandle, TemplateError> {
         let helpers: Vec<helper::FunctionInfo> = helpers
             .into_iter()
             .map(|f| helper::FunctionInfo {
@@ -61,9 +61,9 @@ impl GuestTemplate for CompiledTemplate {
         Ok(TemplateHandle::new(CompiledTemplate { template }))
     }
 
-    fn render(&self, kvs: Vec<Kv>) -> Result<Vec<u8>, TemplateError> {
+    fn render(&self, kvs: Vec<Entry>) -> Result<Vec<u8>, TemplateError> {
         // The host passes keys already relative to the resource prefix; re-rooting is idempotent.
-        let store = Store::from_pairs(kvs.iter().map(|kv| (kv.key.as_str(), kv.value.as_str())), "");
+        let store = Store::from_pairs(kvs.iter().map(|kv| (kv.key.as_str(), kv.value.as_slice())), "");
         self.template
             .execute(&store, &ImportedHost, Limits::default())
             .map_err(to_wit)

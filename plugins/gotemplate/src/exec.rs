@@ -84,11 +84,11 @@ impl Default for Limits {
 pub(crate) struct State<'a> {
     pub trees: &'a TreeSet,
     pub parse_name: &'a str,
-    pub text: &'a str,
+    pub text: &'a [u8],
     pub name: String,
     pub vars: Vec<(String, Value)>,
     pub depth: usize,
-    pub out: String,
+    pub out: Vec<u8>,
     pub at: At<'a>,
     pub ctx: Ctx<'a>,
     pub limits: Limits,
@@ -96,7 +96,7 @@ pub(crate) struct State<'a> {
 }
 
 impl<'a> State<'a> {
-    pub(crate) fn new(trees: &'a TreeSet, parse_name: &'a str, text: &'a str, ctx: Ctx<'a>, limits: Limits) -> Self {
+    pub(crate) fn new(trees: &'a TreeSet, parse_name: &'a str, text: &'a [u8], ctx: Ctx<'a>, limits: Limits) -> Self {
         State {
             trees,
             parse_name,
@@ -104,7 +104,7 @@ impl<'a> State<'a> {
             name: parse_name.to_string(),
             vars: vec![("$".into(), Value::Invalid)],
             depth: 0,
-            out: String::new(),
+            out: Vec::new(),
             at: At::None,
             ctx,
             limits,
@@ -117,8 +117,8 @@ impl<'a> State<'a> {
             None => (format!("template: {}: {}", self.name, msg), 0, 0),
             Some((pos, context)) => {
                 let before = &self.text[..pos.min(self.text.len())];
-                let line = 1 + before.matches('\n').count();
-                let col = match before.rfind('\n') {
+                let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+                let col = match before.iter().rposition(|&b| b == b'\n') {
                     Some(nl) => pos - (nl + 1),
                     None => pos,
                 };
@@ -211,12 +211,13 @@ impl<'a> State<'a> {
         }
     }
 
-    fn write(&mut self, s: &str) -> R<()> {
+    fn write(&mut self, s: impl AsRef<[u8]>) -> R<()> {
+        let s = s.as_ref();
         if self.out.len() + s.len() > self.limits.max_output_bytes {
             let limit = self.limits.max_output_bytes;
             return self.errorf(format!("output exceeds the renderer's limit of {limit} bytes"));
         }
-        self.out.push_str(s);
+        self.out.extend_from_slice(s);
         Ok(())
     }
 
@@ -224,18 +225,17 @@ impl<'a> State<'a> {
         // The common cases go straight to the output.
         match v {
             Value::Str(s) => return self.write(s),
-            Value::Int(i) => return self.write(&i.to_string()),
+            Value::Int(i) => return self.write(i.to_string()),
             _ => {}
         }
-        let mut s = String::new();
+        let mut s = Vec::new();
         match v {
-            Value::Invalid => s.push_str("<no value>"),
+            Value::Invalid => s.extend_from_slice(b"<no value>"),
             Value::Srv(srv) => {
                 // printableValue indirects pointers before printing.
-                s.push_str(&format!(
-                    "{{{} {} {} {}}}",
-                    srv.target, srv.port, srv.priority, srv.weight
-                ))
+                s.extend_from_slice(
+                    format!("{{{} {} {} {}}}", srv.target, srv.port, srv.priority, srv.weight).as_bytes(),
+                )
             }
             v => crate::fmt::sprint_one(v, &mut s),
         }
@@ -290,7 +290,7 @@ impl<'a> State<'a> {
             match &val {
                 Value::Map(m) => {
                     for (k, v) in m.iter() {
-                        if !one(self, Value::Str(k.clone()), v.clone())? {
+                        if !one(self, Value::Str(k.clone().into()), v.clone())? {
                             break;
                         }
                     }
@@ -305,8 +305,9 @@ impl<'a> State<'a> {
                 }
                 Value::Invalid => {}
                 v => {
-                    let mut shown = String::new();
+                    let mut shown = Vec::new();
                     crate::fmt::sprint_one(v, &mut shown);
+                    let shown = crate::gostr::lossy(&shown);
                     // Go reports this at the last node the pipeline evaluated, not the range.
                     return self.errorf(format!("range can't iterate over {shown}"));
                 }
@@ -499,7 +500,7 @@ impl<'a> State<'a> {
             }
             Value::Kv(kv) => {
                 let field = match name {
-                    "Key" => Some(Value::Str(kv.key.clone())),
+                    "Key" => Some(Value::Str(kv.key.clone().into())),
                     "Value" => Some(Value::Str(kv.value.clone())),
                     _ => None,
                 };

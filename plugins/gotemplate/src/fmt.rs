@@ -2,18 +2,23 @@
 //! and `Sprintf` with every verb and flag, including the `%!verb(type=value)` error forms.
 //! A port of the relevant parts of Go 1.19 `fmt/print.go` and `fmt/format.go`.
 
+use crate::gostr;
 use crate::strconv::format_float;
 use crate::value::Value;
 
 /// Go's `strconv.Quote`.
 pub fn quote_go(s: &str) -> String {
-    quote_with(s, '"', false)
+    quote_with(s.as_bytes(), '"', false)
 }
 
-fn quote_with(s: &str, q: char, ascii_only: bool) -> String {
+fn quote_with(s: &[u8], q: char, ascii_only: bool) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push(q);
-    for c in s.chars() {
+    for (at, c, w) in gostr::runes(s) {
+        if c == '\u{FFFD}' && w == 1 {
+            out.push_str(&format!("\\x{:02x}", s[at]));
+            continue;
+        }
         escape_rune(&mut out, c, q, ascii_only);
     }
     out.push(q);
@@ -77,9 +82,33 @@ pub(crate) fn unicode_u(c: char) -> String {
     }
 }
 
-fn can_backquote(s: &str) -> bool {
-    s.chars()
-        .all(|c| c != '`' && c != '\u{FEFF}' && (c == '\t' || !(c < ' ' || c == '\u{7f}')))
+/// Go's `strconv.CanBackquote`: an invalid byte cannot be backquoted.
+fn can_backquote(s: &[u8]) -> bool {
+    gostr::runes(s).all(|(_, c, w)| {
+        if w > 1 {
+            return c != '\u{FEFF}';
+        }
+        c != '\u{FFFD}' && c != '`' && (c == '\t' || !(c < ' ' || c == '\u{7f}'))
+    })
+}
+
+/// The printer's output: Go's `buffer`, bytes that need not be UTF-8.
+#[derive(Default)]
+struct Buf(Vec<u8>);
+
+impl Buf {
+    fn push(&mut self, c: char) {
+        let mut tmp = [0u8; 4];
+        self.0.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+    }
+
+    fn push_str(&mut self, s: &str) {
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn push_bytes(&mut self, b: &[u8]) {
+        self.0.extend_from_slice(b);
+    }
 }
 
 #[derive(Default, Clone)]
@@ -97,58 +126,65 @@ struct Flags {
 
 /// The printer state (Go's `pp` + `fmt`).
 struct Printer {
-    buf: String,
+    buf: Buf,
     f: Flags,
 }
 
 impl Printer {
     fn new() -> Self {
         Printer {
-            buf: String::new(),
+            buf: Buf::default(),
             f: Flags::default(),
         }
     }
 
     fn write_padding(&mut self, n: usize) {
-        let c = if self.f.zero { '0' } else { ' ' };
-        self.buf.extend(std::iter::repeat_n(c, n));
+        let c = if self.f.zero { b'0' } else { b' ' };
+        self.buf.0.extend(std::iter::repeat_n(c, n));
     }
 
-    fn pad(&mut self, s: &str) {
+    /// Write `s` padded to the width in runes (an invalid byte counts as one, as in Go).
+    fn pad(&mut self, s: impl AsRef<[u8]>) {
+        let s = s.as_ref();
         let Some(w) = self.f.wid.filter(|w| *w > 0) else {
-            self.buf.push_str(s);
+            self.buf.push_bytes(s);
             return;
         };
-        let n = w.saturating_sub(s.chars().count());
+        let n = w.saturating_sub(gostr::rune_count(s));
         if self.f.minus {
-            self.buf.push_str(s);
+            self.buf.push_bytes(s);
             self.write_padding(n);
         } else {
             self.write_padding(n);
-            self.buf.push_str(s);
+            self.buf.push_bytes(s);
         }
     }
 
-    fn truncate<'a>(&self, s: &'a str) -> &'a str {
+    /// `s` cut to the precision, counted in runes.
+    fn truncate<'a>(&self, s: &'a [u8]) -> &'a [u8] {
         if let Some(p) = self.f.prec {
-            if let Some((i, _)) = s.char_indices().nth(p) {
+            if let Some((i, _, _)) = gostr::runes(s).nth(p) {
                 return &s[..i];
             }
         }
         s
     }
 
-    fn fmt_s(&mut self, s: &str) {
+    fn fmt_s(&mut self, s: &[u8]) {
         let s = self.truncate(s);
         self.pad(s);
     }
 
-    fn fmt_q(&mut self, s: &str) {
-        let s = self.truncate(s).to_string();
-        if self.f.sharp && can_backquote(&s) {
-            self.pad(&format!("`{s}`"));
+    fn fmt_q(&mut self, s: &[u8]) {
+        let s = self.truncate(s);
+        if self.f.sharp && can_backquote(s) {
+            let mut q = Vec::with_capacity(s.len() + 2);
+            q.push(b'`');
+            q.extend_from_slice(s);
+            q.push(b'`');
+            self.pad(q);
         } else {
-            self.pad(&quote_with(&s, '"', self.f.plus));
+            self.pad(quote_with(s, '"', self.f.plus));
         }
     }
 
@@ -260,10 +296,9 @@ impl Printer {
             rev.push(b' ');
         }
         rev.reverse();
-        let s = String::from_utf8(rev).unwrap_or_default();
         let old = self.f.zero;
         self.f.zero = false;
-        self.pad(&s);
+        self.pad(&rev);
         self.f.zero = old;
     }
 
@@ -309,14 +344,14 @@ impl Printer {
             'X' => self.fmt_integer(v, 16, signed, verb, true),
             'c' => {
                 let c = Self::rune_of(v);
-                self.pad(&c.to_string());
+                self.pad(c.to_string());
             }
             'q' => {
                 let c = Self::rune_of(v);
-                if self.f.sharp && can_backquote(&c.to_string()) {
-                    self.pad(&format!("`{c}`"));
+                if self.f.sharp && can_backquote(c.to_string().as_bytes()) {
+                    self.pad(format!("`{c}`"));
                 } else {
-                    self.pad(&quote_with(&c.to_string(), '\'', self.f.plus));
+                    self.pad(quote_with(c.to_string().as_bytes(), '\'', self.f.plus));
                 }
             }
             'U' => self.fmt_unicode(v),
@@ -435,7 +470,7 @@ impl Printer {
         }
     }
 
-    fn print_string(&mut self, s: &str, verb: char, arg: &Value) {
+    fn print_string(&mut self, s: &[u8], verb: char, arg: &Value) {
         match verb {
             'v' => {
                 if self.f.sharp_v {
@@ -445,8 +480,8 @@ impl Printer {
                 }
             }
             's' => self.fmt_s(s),
-            'x' => self.fmt_sx(s.as_bytes(), false),
-            'X' => self.fmt_sx(s.as_bytes(), true),
+            'x' => self.fmt_sx(s, false),
+            'X' => self.fmt_sx(s, true),
             'q' => self.fmt_q(s),
             _ => self.bad_verb(verb, arg),
         }
@@ -477,7 +512,7 @@ impl Printer {
             return;
         }
         if verb == 'T' {
-            self.fmt_s(arg.type_name());
+            self.fmt_s(arg.type_name().as_bytes());
             return;
         }
         if verb == 'p' {
@@ -500,7 +535,7 @@ impl Printer {
                 _ => None,
             };
             if let Some(s) = s {
-                self.print_string(&s, verb, v);
+                self.print_string(s.as_bytes(), verb, v);
                 return;
             }
         }
@@ -540,7 +575,7 @@ impl Printer {
                     if i > 0 {
                         self.buf.push_str(if self.f.sharp_v { ", " } else { " " });
                     }
-                    self.print_value(&Value::Str(k.clone()), verb, depth + 1);
+                    self.print_value(&Value::str(k), verb, depth + 1);
                     self.buf.push(':');
                     self.print_value(val, verb, depth + 1);
                 }
@@ -555,7 +590,7 @@ impl Printer {
                 if named {
                     self.buf.push_str("Key:");
                 }
-                self.print_value(&Value::Str(kv.key.clone()), verb, depth + 1);
+                self.print_value(&Value::str(&kv.key), verb, depth + 1);
                 self.buf.push_str(if self.f.sharp_v { ", " } else { " " });
                 if named {
                     self.buf.push_str("Value:");
@@ -627,15 +662,15 @@ impl Printer {
 }
 
 /// `fmt.Sprint(v)` of one value: what `{{ pipeline }}` prints.
-pub fn sprint_one(v: &Value, out: &mut String) {
+pub fn sprint_one(v: &Value, out: &mut Vec<u8>) {
     let mut p = Printer::new();
-    p.buf = std::mem::take(out);
+    p.buf = Buf(std::mem::take(out));
     p.print_arg(v, 'v');
-    *out = p.buf;
+    *out = p.buf.0;
 }
 
 /// `fmt.Sprint(args...)`.
-pub fn sprint(args: &[Value]) -> String {
+pub fn sprint(args: &[Value]) -> Vec<u8> {
     let mut p = Printer::new();
     let mut prev_string = false;
     for (i, a) in args.iter().enumerate() {
@@ -647,11 +682,11 @@ pub fn sprint(args: &[Value]) -> String {
         p.print_arg(a, 'v');
         prev_string = is_string;
     }
-    p.buf
+    p.buf.0
 }
 
 /// `fmt.Sprintln(args...)`.
-pub fn sprintln(args: &[Value]) -> String {
+pub fn sprintln(args: &[Value]) -> Vec<u8> {
     let mut p = Printer::new();
     for (i, a) in args.iter().enumerate() {
         if i > 0 {
@@ -661,7 +696,7 @@ pub fn sprintln(args: &[Value]) -> String {
         p.print_arg(a, 'v');
     }
     p.buf.push('\n');
-    p.buf
+    p.buf.0
 }
 
 fn parse_num(s: &[u8], start: usize, end: usize) -> (usize, bool, usize) {
@@ -715,9 +750,9 @@ fn int_from_arg(args: &[Value], arg_num: usize) -> (i64, bool, usize) {
 }
 
 /// `fmt.Sprintf(format, args...)`.
-pub fn sprintf(format: &str, args: &[Value]) -> String {
+pub fn sprintf(format: &[u8], args: &[Value]) -> Vec<u8> {
     let mut p = Printer::new();
-    let s = format.as_bytes();
+    let s = format;
     let end = s.len();
     let mut arg_num = 0usize;
     let mut reordered = false;
@@ -729,7 +764,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             i += 1;
         }
         if i > last {
-            p.buf.push_str(&format[last..i]);
+            p.buf.push_bytes(&format[last..i]);
         }
         if i >= end {
             break;
@@ -830,8 +865,8 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             p.buf.push_str("%!(NOVERB)");
             break;
         }
-        let verb = format[i..].chars().next().unwrap_or('?');
-        i += verb.len_utf8();
+        let (verb, width) = gostr::decode_rune(&format[i..]);
+        i += width;
         if verb == '%' {
             p.buf.push('%');
         } else if !good_arg_num {
@@ -866,7 +901,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         }
         p.buf.push(')');
     }
-    p.buf
+    p.buf.0
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -5,11 +5,13 @@
 //! here is one row of that table, and its behaviour (including confd's quirks) sits beside it.
 
 use crate::fmt::{sprint, sprintf, sprintln};
+use crate::gostr::{self, GoStr};
 use crate::path;
 use crate::store::key_error;
 use crate::store::Store;
 use crate::value::{BasicKind, KvsType, Srv, Value};
 use crate::Host;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -131,22 +133,29 @@ macro_rules! f {
     };
 }
 
-fn s(v: &Value) -> &str {
+/// A string argument's bytes.
+fn s(v: &Value) -> &[u8] {
     match v {
         Value::Str(s) => s,
-        _ => "",
+        _ => b"",
     }
+}
+
+/// A string argument that names something (a key, a path, a variable, a host): as text, an
+/// invalid byte read as U+FFFD. Nothing such a name is looked up in can hold invalid UTF-8.
+fn t(v: &Value) -> Cow<'_, str> {
+    gostr::lossy(s(v))
 }
 
 fn i(v: &Value) -> i64 {
     v.as_i64()
 }
 
-fn strings(v: Vec<Rc<str>>) -> Value {
+fn strings(v: Vec<GoStr>) -> Value {
     Value::Strings(Rc::new(v))
 }
 
-fn str_list(v: &Value) -> Vec<Rc<str>> {
+fn str_list(v: &Value) -> Vec<GoStr> {
     match v {
         Value::Strings(v) => v.to_vec(),
         _ => Vec::new(),
@@ -230,11 +239,11 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
         }),
         "index" => f!([RValue], var RValue, |_, a| index(&a[0], &a[1..])),
         "slice" => f!([RValue], var RValue, |_, a| slice(&a[0], &a[1..])),
-        "print" => f!([], var Any, |c, a| fits(c, a).map(|_| Value::str(&sprint(a)))),
-        "println" => f!([], var Any, |c, a| fits(c, a).map(|_| Value::str(&sprintln(a)))),
-        "printf" => f!([Str], var Any, |c, a| fits(c, a).map(|_| Value::str(&sprintf(s(&a[0]), &a[1..])))),
-        "html" => f!([], var Any, |_, a| Ok(Value::str(&html_escape(&eval_args(a))))),
-        "js" => f!([], var Any, |_, a| Ok(Value::str(&js_escape(&eval_args(a))))),
+        "print" => f!([], var Any, |c, a| fits(c, a).map(|_| Value::bytes(sprint(a)))),
+        "println" => f!([], var Any, |c, a| fits(c, a).map(|_| Value::bytes(sprintln(a)))),
+        "printf" => f!([Str], var Any, |c, a| fits(c, a).map(|_| Value::bytes(sprintf(s(&a[0]), &a[1..])))),
+        "html" => f!([], var Any, |_, a| Ok(Value::bytes(html_escape(&eval_args(a))))),
+        "js" => f!([], var Any, |_, a| Ok(Value::bytes(js_escape(&eval_args(a))))),
         "urlquery" => f!([], var Any, |_, a| Ok(Value::str(&query_escape(&eval_args(a))))),
         "call" => f!([RValue], var RValue, |_, a| match a[0].indirect_iface() {
             Value::Invalid => Err("call of nil".into()),
@@ -248,36 +257,36 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
         "ge" => f!([RValue, RValue], |_, a| lt(&a[0], &a[1]).map(|b| Value::Bool(!b))),
 
         // ---- memkv (the store) ----
-        "exists" => f!([Str], |c, a| Ok(Value::Bool(c.store.get(s(&a[0])).is_some()))),
+        "exists" => f!([Str], |c, a| Ok(Value::Bool(c.store.get(&t(&a[0])).is_some()))),
         "get" => f!([Str], |c, a| c
             .store
-            .get(s(&a[0]))
+            .get(&t(&a[0]))
             .map(Value::Kv)
-            .ok_or_else(|| key_error(s(&a[0])))),
+            .ok_or_else(|| key_error(&t(&a[0])))),
         "gets" => f!([Str], |c, a| c
             .store
-            .get_all(s(&a[0]))
+            .get_all(&t(&a[0]))
             .map(|v| Value::Kvs(Rc::new(v), KvsType::Named))),
-        "getv" => f!([Str], var Str, |c, a| match c.store.get(s(&a[0])) {
+        "getv" => f!([Str], var Str, |c, a| match c.store.get(&t(&a[0])) {
             Some(kv) => Ok(Value::Str(kv.value.clone())),
             None if a.len() > 1 => Ok(a[1].clone()),
-            None => Err(key_error(s(&a[0]))),
+            None => Err(key_error(&t(&a[0]))),
         }),
-        "getvs" => f!([Str], |c, a| c.store.get_all_values(s(&a[0])).map(strings)),
-        "ls" => f!([Str], |c, a| Ok(strings(c.store.list(s(&a[0]))))),
-        "lsdir" => f!([Str], |c, a| Ok(strings(c.store.list_dir(s(&a[0]))))),
+        "getvs" => f!([Str], |c, a| c.store.get_all_values(&t(&a[0])).map(strings)),
+        "ls" => f!([Str], |c, a| Ok(strings(c.store.list(&t(&a[0]))))),
+        "lsdir" => f!([Str], |c, a| Ok(strings(c.store.list_dir(&t(&a[0]))))),
 
         // ---- confd (resource/template/template_funcs.go) ----
-        "base" => f!([Str], |_, a| Ok(Value::str(&path::base(s(&a[0]))))),
-        "dir" => f!([Str], |_, a| Ok(Value::str(&path::dir(s(&a[0]))))),
-        "split" => f!([Str, Str], |_, a| Ok(strings(go_split(s(&a[0]), s(&a[1]))))),
+        "base" => f!([Str], |_, a| Ok(Value::str(&path::base(&t(&a[0]))))),
+        "dir" => f!([Str], |_, a| Ok(Value::str(&path::dir(&t(&a[0]))))),
+        "split" => f!([Str, Str], |_, a| Ok(strings(gostr::split(s(&a[0]), s(&a[1]))))),
         "join" => f!([Strings, Str], |c, a| {
             fits(c, a)?;
-            let parts: Vec<&str> = match &a[0] {
+            let parts: Vec<&[u8]> = match &a[0] {
                 Value::Strings(v) => v.iter().map(|s| &**s).collect(),
                 _ => Vec::new(),
             };
-            Ok(Value::str(&parts.join(s(&a[1]))))
+            Ok(Value::bytes(parts.join(s(&a[1]))))
         }),
         "json" => f!([Str], |_, a| crate::json::unmarshal(s(&a[0]), false)),
         "jsonArray" => f!([Str], |_, a| crate::json::unmarshal(s(&a[0]), true)),
@@ -288,46 +297,46 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
             let mut m = BTreeMap::new();
             for pair in a.chunks(2) {
                 let Value::Str(k) = &pair[0] else { return Err("map keys must be strings".into()) };
-                m.insert(k.clone(), pair[1].clone());
+                m.insert(Rc::from(gostr::lossy(k)), pair[1].clone());
             }
             Ok(Value::Map(Rc::new(m)))
         }),
         "getenv" => f!([Str], var Str, |c, a| {
-            let v = c.host.getenv(s(&a[0])).unwrap_or_default();
+            let v = c.host.getenv(&t(&a[0])).unwrap_or_default();
             if v.is_empty() && a.len() > 1 {
                 return Ok(a[1].clone());
             }
             Ok(Value::str(&v))
         }),
         "datetime" => f!([], |c, _| Ok(Value::Time(Rc::new(c.host.now())))),
-        "toUpper" => f!([Str], |_, a| Ok(Value::str(&map_case(s(&a[0]), true)))),
-        "toLower" => f!([Str], |_, a| Ok(Value::str(&map_case(s(&a[0]), false)))),
-        "contains" => f!([Str, Str], |_, a| Ok(Value::Bool(s(&a[0]).contains(s(&a[1]))))),
-        "replace" => f!([Str, Str, Str, Int], |_, a| Ok(Value::str(&go_replace(
+        // strings.Map decodes runes: an invalid byte comes out as U+FFFD.
+        "toUpper" => f!([Str], |_, a| Ok(Value::str(&map_case(&t(&a[0]), true)))),
+        "toLower" => f!([Str], |_, a| Ok(Value::str(&map_case(&t(&a[0]), false)))),
+        "contains" => f!([Str, Str], |_, a| Ok(Value::Bool(
+            gostr::find(s(&a[0]), s(&a[1])).is_some()
+        ))),
+        "replace" => f!([Str, Str, Str, Int], |_, a| Ok(Value::bytes(gostr::replace(
             s(&a[0]),
             s(&a[1]),
             s(&a[2]),
             i(&a[3])
         )))),
         "trimSuffix" => f!([Str, Str], |_, a| {
-            Ok(Value::str(s(&a[0]).strip_suffix(s(&a[1])).unwrap_or(s(&a[0]))))
+            Ok(Value::bytes(s(&a[0]).strip_suffix(s(&a[1])).unwrap_or(s(&a[0]))))
         }),
-        "lookupIP" => f!([Str], |c, a| Ok(lookup_ip(c, s(&a[0]), |_| true))),
-        "lookupIPV4" => f!([Str], |c, a| Ok(lookup_ip(c, s(&a[0]), |ip| ip.contains('.')))),
-        "lookupIPV6" => f!([Str], |c, a| Ok(lookup_ip(c, s(&a[0]), |ip| ip.contains(':')))),
+        "lookupIP" => f!([Str], |c, a| Ok(lookup_ip(c, &t(&a[0]), |_| true))),
+        "lookupIPV4" => f!([Str], |c, a| Ok(lookup_ip(c, &t(&a[0]), |ip| ip.contains('.')))),
+        "lookupIPV6" => f!([Str], |c, a| Ok(lookup_ip(c, &t(&a[0]), |ip| ip.contains(':')))),
         "lookupSRV" => f!([Str, Str, Str], |c, a| {
-            let mut recs: Vec<Srv> = c.host.lookup_srv(s(&a[0]), s(&a[1]), s(&a[2]));
+            let mut recs: Vec<Srv> = c.host.lookup_srv(&t(&a[0]), &t(&a[1]), &t(&a[2]));
             // confd sorts by the string Target+Port+Priority+Weight.
             recs.sort_by_key(|r| format!("{}{}{}{}", r.target, r.port, r.priority, r.weight));
             Ok(Value::Srvs(Rc::new(recs.into_iter().map(Rc::new).collect())))
         }),
-        "fileExists" => f!([Str], |c, a| Ok(Value::Bool(c.host.file_exists(s(&a[0]))))),
-        "base64Encode" => f!([Str], |_, a| Ok(Value::str(&crate::base64::encode(
-            s(&a[0]).as_bytes()
-        )))),
-        "base64Decode" => f!([Str], |_, a| crate::base64::decode(s(&a[0]))
-            .map(|b| Value::str(&String::from_utf8_lossy(&b)))),
-        "parseBool" => f!([Str], |_, a| crate::strconv::parse_bool(s(&a[0])).map(Value::Bool)),
+        "fileExists" => f!([Str], |c, a| Ok(Value::Bool(c.host.file_exists(&t(&a[0]))))),
+        "base64Encode" => f!([Str], |_, a| Ok(Value::str(&crate::base64::encode(s(&a[0]))))),
+        "base64Decode" => f!([Str], |_, a| crate::base64::decode(&t(&a[0])).map(Value::bytes)),
+        "parseBool" => f!([Str], |_, a| crate::strconv::parse_bool(&t(&a[0])).map(Value::Bool)),
         "reverse" => f!([Any], |_, a| Ok(reverse(&a[0]))),
         "sortByLength" => f!([Strings], |_, a| {
             let mut v = str_list(&a[0]);
@@ -366,7 +375,7 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
                 Vec::new()
             })))
         }),
-        "atoi" => f!([Str], |_, a| crate::strconv::atoi(s(&a[0])).map(Value::Int)),
+        "atoi" => f!([Str], |_, a| crate::strconv::atoi(&t(&a[0])).map(Value::Int)),
         _ => return None,
     })
 }
@@ -384,7 +393,7 @@ fn reverse(v: &Value) -> Value {
 fn lookup_ip(c: &Ctx<'_>, name: &str, keep: fn(&str) -> bool) -> Value {
     let mut ips: Vec<String> = c.host.lookup_ip(name);
     ips.sort();
-    let v: Vec<Rc<str>> = ips.iter().filter(|ip| keep(ip)).map(|s| Rc::from(s.as_str())).collect();
+    let v: Vec<GoStr> = ips.iter().filter(|ip| keep(ip)).map(|s| gostr::from_str(s)).collect();
     strings(v)
 }
 
@@ -433,54 +442,10 @@ fn simple_case_exception(c: char, upper: bool) -> Option<char> {
     char::from_u32(mapped)
 }
 
-/// `strings.Split`.
-fn go_split(s: &str, sep: &str) -> Vec<Rc<str>> {
-    if sep.is_empty() {
-        return s.chars().map(|c| Rc::from(c.to_string())).collect();
-    }
-    s.split(sep).map(Rc::from).collect()
-}
-
-/// `strings.Replace`.
-fn go_replace(s: &str, old: &str, new: &str, n: i64) -> String {
-    if old == new || n == 0 {
-        return s.to_string();
-    }
-    if n < 0 {
-        if old.is_empty() {
-            let mut out = String::from(new);
-            for c in s.chars() {
-                out.push(c);
-                out.push_str(new);
-            }
-            return out;
-        }
-        return s.replace(old, new);
-    }
-    if old.is_empty() {
-        let mut out = String::new();
-        let mut count = 0;
-        let mut chars = s.chars();
-        if count < n {
-            out.push_str(new);
-            count += 1;
-        }
-        for c in chars.by_ref() {
-            out.push(c);
-            if count < n {
-                out.push_str(new);
-                count += 1;
-            }
-        }
-        return out;
-    }
-    s.replacen(old, new, n as usize)
-}
-
 /// `evalArgs` of funcs.go: a lone string as is, otherwise `fmt.Sprint` of the printable values.
-fn eval_args(a: &[Value]) -> String {
+fn eval_args(a: &[Value]) -> Vec<u8> {
     if let [Value::Str(s)] = a {
-        return s.to_string();
+        return s.to_vec();
     }
     let printable: Vec<Value> = a
         .iter()
@@ -492,47 +457,50 @@ fn eval_args(a: &[Value]) -> String {
     sprint(&printable)
 }
 
-/// `template.HTMLEscapeString`.
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("&#34;"),
-            '\'' => out.push_str("&#39;"),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\0' => out.push('\u{FFFD}'),
-            c => out.push(c),
+/// `template.HTMLEscapeString`: byte by byte, so bytes that are not UTF-8 pass unchanged.
+fn html_escape(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    for &b in s {
+        match b {
+            b'"' => out.extend_from_slice(b"&#34;"),
+            b'\'' => out.extend_from_slice(b"&#39;"),
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            0 => out.extend_from_slice("\u{FFFD}".as_bytes()),
+            b => out.push(b),
         }
     }
     out
 }
 
-/// `template.JSEscapeString` (Go 1.19).
-fn js_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+/// `template.JSEscapeString` (Go 1.19): a rune that is not printable becomes `\uXXXX`; an
+/// invalid byte decodes as U+FFFD, which is printable, so it passes unchanged.
+fn js_escape(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    for (at, c, w) in gostr::runes(s) {
         match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            '"' => out.push_str("\\\""),
-            '<' => out.push_str("\\u003C"),
-            '>' => out.push_str("\\u003E"),
-            '&' => out.push_str("\\u0026"),
-            '=' => out.push_str("\\u003D"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c if !c.is_ascii() && !crate::fmt::is_print(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\'' => out.extend_from_slice(b"\\'"),
+            '"' => out.extend_from_slice(b"\\\""),
+            '<' => out.extend_from_slice(b"\\u003C"),
+            '>' => out.extend_from_slice(b"\\u003E"),
+            '&' => out.extend_from_slice(b"\\u0026"),
+            '=' => out.extend_from_slice(b"\\u003D"),
+            c if (c as u32) < 0x20 => out.extend_from_slice(format!("\\u{:04X}", c as u32).as_bytes()),
+            c if !c.is_ascii() && !crate::fmt::is_print(c) => {
+                out.extend_from_slice(format!("\\u{:04X}", c as u32).as_bytes())
+            }
+            _ => out.extend_from_slice(&s[at..at + w]),
         }
     }
     out
 }
 
 /// `url.QueryEscape`.
-fn query_escape(s: &str) -> String {
+fn query_escape(s: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
+    for &b in s {
         match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
             b' ' => out.push('+'),
@@ -573,11 +541,11 @@ fn index(item: &Value, indexes: &[Value]) -> Result<Value, String> {
             }
             Value::Map(m) => {
                 let key = match ix {
-                    Value::Str(k) => k.clone(),
+                    Value::Str(k) => gostr::lossy(k),
                     Value::Invalid => return Err("value is nil; should be of type string".into()),
                     v => return Err(format!("value has type {}; should be string", v.type_name())),
                 };
-                item = m.get(&key).cloned().unwrap_or(Value::NilIface);
+                item = m.get(&*key).cloned().unwrap_or(Value::NilIface);
             }
             Value::Invalid | Value::NilIface => return Err("index of untyped nil".into()),
             v => return Err(format!("can't index item of type {}", v.type_name())),
@@ -616,10 +584,7 @@ fn slice(item: &Value, indexes: &[Value]) -> Result<Value, String> {
     }
     let (a, b) = (idx[0], idx[1]);
     Ok(match item {
-        Value::Str(s) => {
-            let bytes = &s.as_bytes()[a..b];
-            Value::str(&String::from_utf8_lossy(bytes))
-        }
+        Value::Str(s) => Value::bytes(&s[a..b]),
         Value::Strings(v) => Value::Strings(Rc::new(v[a..b].to_vec())),
         Value::Ints(v) => Value::Ints(Rc::new(v[a..b].to_vec())),
         Value::List(v) => Value::List(Rc::new(v[a..b].to_vec())),
@@ -636,7 +601,7 @@ const ERR_NO_COMPARISON: &str = "missing argument for comparison";
 fn eq(a1: &Value, rest: &[Value]) -> Result<bool, String> {
     let a1 = a1.indirect_iface();
     if !comparable(a1) {
-        let shown = sprintf("%s", std::slice::from_ref(a1));
+        let shown = gostr::lossy(&sprintf(b"%s", std::slice::from_ref(a1))).into_owned();
         return Err(format!("non-comparable type {shown}: {}", a1.type_name()));
     }
     if rest.is_empty() {
@@ -671,7 +636,7 @@ fn eq(a1: &Value, rest: &[Value]) -> Result<bool, String> {
                     if !a.is_valid() || !a1.is_valid() {
                         !a.is_valid() && !a1.is_valid()
                     } else if !comparable(a) {
-                        let shown = sprintf("%s", std::slice::from_ref(a));
+                        let shown = gostr::lossy(&sprintf(b"%s", std::slice::from_ref(a))).into_owned();
                         return Err(format!("non-comparable type {shown}: {}", a.type_name()));
                     } else if a1.type_name() != a.type_name() {
                         false

@@ -68,9 +68,13 @@ fn push(v: &Value, out: &mut Vec<Node>) {
         Value::Uint16(u) => Node::Int(i64::from(*u)),
         Value::Float(f) => Node::Float(*f),
         // No node holds a complex128; a helper gets it as Go prints it, `(1+2i)`.
-        Value::Complex(_) => Node::Text(crate::fmt::sprint(std::slice::from_ref(v))),
-        Value::Str(s) => Node::Text(s.to_string()),
-        Value::Strings(v) => Node::Strings(v.iter().map(|s| s.to_string()).collect()),
+        Value::Complex(_) => Node::Text(crate::gostr::lossy(&crate::fmt::sprint(std::slice::from_ref(v))).into_owned()),
+        Value::Str(s) => match std::str::from_utf8(s) {
+            Ok(text) => Node::Text(text.to_string()),
+            Err(_) => Node::Bytes(s.to_vec()),
+        },
+        // `strings` and `kv` nodes carry text: a byte that is not UTF-8 arrives as U+FFFD.
+        Value::Strings(v) => Node::Strings(v.iter().map(|s| crate::gostr::lossy(s).into_owned()).collect()),
         Value::Ints(v) => Node::List(children(v.iter().map(|i| Value::Int(*i)), out)),
         Value::List(v) => Node::List(children(v.iter().cloned(), out)),
         Value::Map(m) => {
@@ -81,7 +85,7 @@ fn push(v: &Value, out: &mut Vec<Node>) {
             }
             Node::Map(entries)
         }
-        Value::Kv(kv) => Node::Kv(kv.key.to_string(), kv.value.to_string()),
+        Value::Kv(kv) => Node::Kv(kv.key.to_string(), crate::gostr::lossy(&kv.value).into_owned()),
         Value::Kvs(v, _) => Node::List(children(v.iter().map(|kv| Value::Kv(kv.clone())), out)),
         Value::Srv(s) => srv_map(s, out),
         Value::Srvs(v) => Node::List(children(v.iter().map(|s| Value::Srv(s.clone())), out)),
@@ -145,9 +149,9 @@ pub(crate) fn decode(nodes: &[Node]) -> Result<Value, String> {
             Node::Bool(b) => Value::Bool(*b),
             Node::Int(n) => Value::Int(*n),
             Node::Float(f) => Value::Float(*f),
-            Node::Text(s) => Value::Str(s.as_str().into()),
-            Node::Bytes(b) => Value::Str(String::from_utf8_lossy(b).as_ref().into()),
-            Node::Strings(v) => Value::Strings(Rc::new(v.iter().map(|s| s.as_str().into()).collect())),
+            Node::Text(s) => Value::str(s),
+            Node::Bytes(b) => Value::bytes(b.as_slice()),
+            Node::Strings(v) => Value::Strings(Rc::new(v.iter().map(|s| crate::gostr::from_str(s)).collect())),
             Node::List(cs) => Value::List(Rc::new(cs.iter().map(|&c| take(c)).collect::<Result<_, _>>()?)),
             Node::Map(entries) => {
                 let mut m = BTreeMap::new();
@@ -158,7 +162,7 @@ pub(crate) fn decode(nodes: &[Node]) -> Result<Value, String> {
             }
             Node::Kv(k, v) => Value::Kv(Rc::new(KvPair {
                 key: k.as_str().into(),
-                value: v.as_str().into(),
+                value: crate::gostr::from_str(v),
             })),
         };
         built[i] = Some(v);
@@ -178,7 +182,10 @@ mod tests {
             Rc::from("a"),
             Value::List(Rc::new(vec![Value::Int(1), Value::Float(2.5)])),
         );
-        m.insert(Rc::from("b"), Value::Strings(Rc::new(vec!["x".into(), "y".into()])));
+        m.insert(
+            Rc::from("b"),
+            Value::Strings(Rc::new(vec![crate::gostr::from_str("x"), crate::gostr::from_str("y")])),
+        );
         let v = Value::Map(Rc::new(m));
         let nodes = encode(&v);
         let back = decode(&nodes).unwrap();

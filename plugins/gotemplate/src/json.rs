@@ -7,11 +7,8 @@ use std::rc::Rc;
 
 /// Decode `data` as Go's `json.Unmarshal` into `map[string]interface{}` (`want_array` false)
 /// or `[]interface{}` (`want_array` true).
-pub(crate) fn unmarshal(data: &str, want_array: bool) -> Result<Value, String> {
-    let mut p = Parser {
-        s: data.as_bytes(),
-        i: 0,
-    };
+pub(crate) fn unmarshal(data: &[u8], want_array: bool) -> Result<Value, String> {
+    let mut p = Parser { s: data, i: 0 };
     p.skip_ws();
     let v = p.value()?;
     p.skip_ws();
@@ -88,7 +85,7 @@ impl Parser<'_> {
             None => Err(EOF_ERR.into()),
             Some(b'{') => self.object(),
             Some(b'[') => self.array(),
-            Some(b'"') => self.string_rc().map(Value::Str),
+            Some(b'"') => self.string_rc().map(|s| Value::Str(s.into())),
             Some(b't') => self.literal("true", Value::Bool(true)),
             Some(b'f') => self.literal("false", Value::Bool(false)),
             Some(b'n') => self.literal("null", Value::NilIface),
@@ -254,7 +251,8 @@ impl Parser<'_> {
                 }
             }
         }
-        Ok(String::from_utf8_lossy(&out).into_owned())
+        // Go replaces each byte that is not UTF-8 with U+FFFD.
+        Ok(crate::gostr::lossy(&out).into_owned())
     }
 
     fn object(&mut self) -> Result<Value, String> {

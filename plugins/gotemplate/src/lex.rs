@@ -1,7 +1,12 @@
 //! The lexer: a port of Go 1.19 `text/template/parse/lex.go`.
 //!
 //! It produces the same item stream as Go's lexer (including trim markers, comments and the
-//! error texts), so the parser above it can reproduce Go's parse errors word for word.
+//! error texts), so the parser above it can reproduce Go's parse errors word for word. Like
+//! Go's, it reads bytes and decodes runes as it goes: a template need not be UTF-8, and text
+//! outside actions keeps its bytes.
+
+use crate::gostr;
+use std::rc::Rc;
 
 /// What kind of token an [`Item`] is. Names follow Go's `itemType`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,8 +72,21 @@ impl ItemType {
 pub(crate) struct Item {
     pub typ: ItemType,
     pub pos: usize,
+    /// The token's text; a byte that is not UTF-8 reads as U+FFFD, as Go's decoder sees it.
     pub val: String,
+    /// The token's bytes, kept only when they are not UTF-8 (`val` holds them otherwise).
+    pub raw: Option<Rc<[u8]>>,
     pub line: usize,
+}
+
+impl Item {
+    /// The token's bytes as they were in the template.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.raw {
+            Some(raw) => raw,
+            None => self.val.as_bytes(),
+        }
+    }
 }
 
 impl std::fmt::Display for Item {
@@ -87,10 +105,10 @@ impl std::fmt::Display for Item {
     }
 }
 
-const LEFT_DELIM: &str = "{{";
-const RIGHT_DELIM: &str = "}}";
-const LEFT_COMMENT: &str = "/*";
-const RIGHT_COMMENT: &str = "*/";
+const LEFT_DELIM: &[u8] = b"{{";
+const RIGHT_DELIM: &[u8] = b"}}";
+const LEFT_COMMENT: &[u8] = b"/*";
+const RIGHT_COMMENT: &[u8] = b"*/";
 const TRIM_MARKER_LEN: usize = 2; // "-" plus one space
 
 fn is_space(c: char) -> bool {
@@ -118,36 +136,36 @@ fn nd_like(c: char) -> bool {
     ZEROS.iter().any(|&z| u >= z && u < z + 10)
 }
 
-fn has_left_trim_marker(s: &str) -> bool {
-    let b = s.as_bytes();
+fn has_left_trim_marker(b: &[u8]) -> bool {
     b.len() >= 2 && b[0] == b'-' && is_space(b[1] as char)
 }
 
-fn has_right_trim_marker(s: &str) -> bool {
-    let b = s.as_bytes();
+fn has_right_trim_marker(b: &[u8]) -> bool {
     b.len() >= 2 && is_space(b[0] as char) && b[1] == b'-'
 }
 
-fn right_trim_length(s: &str) -> usize {
-    s.len() - s.trim_end_matches(is_space).len()
+// The space characters are ASCII, so trimming can work on bytes.
+fn right_trim_length(s: &[u8]) -> usize {
+    s.iter().rev().take_while(|&&b| is_space(b as char)).count()
 }
 
-fn left_trim_length(s: &str) -> usize {
-    s.len() - s.trim_start_matches(is_space).len()
+fn left_trim_length(s: &[u8]) -> usize {
+    s.iter().take_while(|&&b| is_space(b as char)).count()
 }
 
 /// Lex the whole input. The stream ends with an `Eof` or an `Error` item.
-pub(crate) fn lex(input: &str) -> Vec<Item> {
+pub(crate) fn lex(input: &[u8]) -> Vec<Item> {
     let mut l = Lexer {
         input,
         start: 0,
         pos: 0,
+        width: 0,
         items: Vec::new(),
         paren_depth: 0,
         newlines: input
-            .bytes()
+            .iter()
             .enumerate()
-            .filter(|(_, b)| *b == b'\n')
+            .filter(|(_, b)| **b == b'\n')
             .map(|(i, _)| i)
             .collect(),
     };
@@ -176,9 +194,11 @@ enum State {
 }
 
 struct Lexer<'a> {
-    input: &'a str,
+    input: &'a [u8],
     start: usize,
     pos: usize,
+    /// Width of the rune `next` returned last (Go's `l.width`), for `backup`.
+    width: usize,
     items: Vec<Item>,
     paren_depth: i32,
     newlines: Vec<usize>,
@@ -189,32 +209,45 @@ impl<'a> Lexer<'a> {
         1 + self.newlines.partition_point(|&n| n < pos)
     }
 
-    fn rest(&self) -> &'a str {
+    fn rest(&self) -> &'a [u8] {
         &self.input[self.pos..]
     }
 
     fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
+        let rest = self.rest();
+        (!rest.is_empty()).then(|| gostr::decode_rune(rest).0)
     }
 
     fn next(&mut self) -> Option<char> {
-        let c = self.peek()?;
-        self.pos += c.len_utf8();
+        let rest = self.rest();
+        if rest.is_empty() {
+            self.width = 0;
+            return None;
+        }
+        let (c, w) = gostr::decode_rune(rest);
+        self.width = w;
+        self.pos += w;
         Some(c)
     }
 
+    /// Step back over the rune `next` just returned (`None`: it returned end of input).
     fn backup(&mut self, c: Option<char>) {
-        if let Some(c) = c {
-            self.pos -= c.len_utf8();
+        if c.is_some() {
+            self.pos -= self.width;
         }
     }
 
     fn emit(&mut self, typ: ItemType) {
-        let val = self.input[self.start..self.pos].to_string();
+        let bytes = &self.input[self.start..self.pos];
+        let (val, raw) = match std::str::from_utf8(bytes) {
+            Ok(text) => (text.to_string(), None),
+            Err(_) => (gostr::lossy(bytes).into_owned(), Some(Rc::from(bytes))),
+        };
         self.items.push(Item {
             typ,
             pos: self.start,
             val,
+            raw,
             line: self.line_at(self.start),
         });
         self.start = self.pos;
@@ -229,6 +262,7 @@ impl<'a> Lexer<'a> {
             typ: ItemType::Error,
             pos: self.start,
             val: msg,
+            raw: None,
             line: self.line_at(self.start),
         });
         State::Done
@@ -249,7 +283,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_text(&mut self) -> State {
-        if let Some(x) = self.rest().find(LEFT_DELIM) {
+        if let Some(x) = gostr::find(self.rest(), LEFT_DELIM) {
             if x > 0 {
                 self.pos += x;
                 let delim_end = self.pos + LEFT_DELIM.len();
@@ -304,7 +338,7 @@ impl<'a> Lexer<'a> {
 
     fn lex_comment(&mut self) -> State {
         self.pos += LEFT_COMMENT.len();
-        let Some(x) = self.rest().find(RIGHT_COMMENT) else {
+        let Some(x) = gostr::find(self.rest(), RIGHT_COMMENT) else {
             return self.errorf("unclosed comment".into());
         };
         self.pos += x + RIGHT_COMMENT.len();
@@ -366,7 +400,7 @@ impl<'a> Lexer<'a> {
             '`' => return self.lex_raw_quote(),
             '$' => return self.lex_variable(),
             '\'' => return self.lex_char(),
-            '.' if self.rest().as_bytes().first().is_some_and(|b| !b.is_ascii_digit()) => {
+            '.' if self.rest().first().is_some_and(|b| !b.is_ascii_digit()) => {
                 return self.lex_field_or_variable(ItemType::Field);
             }
             '.' | '+' | '-' | '0'..='9' => {
@@ -433,19 +467,19 @@ impl<'a> Lexer<'a> {
                         return self.errorf(format!("bad character {}", crate::fmt::unicode_u(bad)));
                     }
                     let typ = match word {
-                        "block" => ItemType::Block,
-                        "break" => ItemType::Break,
-                        "continue" => ItemType::Continue,
-                        "define" => ItemType::Define,
-                        "else" => ItemType::Else,
-                        "end" => ItemType::End,
-                        "if" => ItemType::If,
-                        "range" => ItemType::Range,
-                        "nil" => ItemType::Nil,
-                        "template" => ItemType::Template,
-                        "with" => ItemType::With,
-                        "true" | "false" => ItemType::Bool,
-                        w if w.starts_with('.') => ItemType::Field,
+                        b"block" => ItemType::Block,
+                        b"break" => ItemType::Break,
+                        b"continue" => ItemType::Continue,
+                        b"define" => ItemType::Define,
+                        b"else" => ItemType::Else,
+                        b"end" => ItemType::End,
+                        b"if" => ItemType::If,
+                        b"range" => ItemType::Range,
+                        b"nil" => ItemType::Nil,
+                        b"template" => ItemType::Template,
+                        b"with" => ItemType::With,
+                        b"true" | b"false" => ItemType::Bool,
+                        w if w.starts_with(b".") => ItemType::Field,
                         _ => ItemType::Identifier,
                     };
                     self.emit(typ);
@@ -517,12 +551,12 @@ impl<'a> Lexer<'a> {
 
     fn lex_number(&mut self) -> State {
         if !self.scan_number() {
-            let text = self.input[self.start..self.pos].to_string();
+            let text = gostr::lossy(&self.input[self.start..self.pos]).into_owned();
             return self.errorf(format!("bad number syntax: {}", crate::fmt::quote_go(&text)));
         }
         if matches!(self.peek(), Some('+' | '-')) {
-            if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
-                let text = self.input[self.start..self.pos].to_string();
+            if !self.scan_number() || !self.input[..self.pos].ends_with(b"i") {
+                let text = gostr::lossy(&self.input[self.start..self.pos]).into_owned();
                 return self.errorf(format!("bad number syntax: {}", crate::fmt::quote_go(&text)));
             }
             self.emit(ItemType::Complex);

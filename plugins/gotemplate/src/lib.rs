@@ -23,6 +23,7 @@ mod exec;
 mod fmt;
 mod funcs;
 mod gosort;
+mod gostr;
 pub mod helper;
 mod json;
 mod lex;
@@ -127,13 +128,14 @@ impl Host for DenyHost {
 #[derive(Debug)]
 pub struct Template {
     name: String,
-    text: Rc<str>,
+    text: Rc<[u8]>,
     trees: parse::TreeSet,
 }
 
 impl Template {
     /// Parse `text`; `name` appears in error messages (confd uses the base name of `src`).
-    pub fn parse(name: &str, text: &str) -> Result<Template, TemplateError> {
+    /// Like a Go string, `text` may hold any bytes: text outside actions is copied unchanged.
+    pub fn parse(name: &str, text: impl AsRef<[u8]>) -> Result<Template, TemplateError> {
         Template::parse_with_helpers(name, text, &[])
     }
 
@@ -141,9 +143,10 @@ impl Template {
     /// Go's and confd's functions, which win on a name clash.
     pub fn parse_with_helpers(
         name: &str,
-        text: &str,
+        text: impl AsRef<[u8]>,
         helpers: &[helper::FunctionInfo],
     ) -> Result<Template, TemplateError> {
+        let text = text.as_ref();
         let trees = parse::parse(name, text, helpers).map_err(|e| TemplateError {
             kind: ErrorKind::Parse,
             message: e.message,
@@ -173,6 +176,6 @@ impl Template {
         };
         let mut state = exec::State::new(&self.trees, &self.name, &self.text, ctx, limits);
         exec::execute(&mut state, &self.name)?;
-        Ok(state.out.into_bytes())
+        Ok(state.out)
     }
 }

@@ -35,7 +35,8 @@ pub(crate) struct Number {
 pub(crate) enum Node {
     Text {
         pos: usize,
-        text: String,
+        /// The template's bytes, unchanged (they need not be UTF-8).
+        text: Rc<[u8]>,
     },
     Action {
         pos: usize,
@@ -123,7 +124,8 @@ pub(crate) enum Arg {
     String {
         pos: usize,
         quoted: String,
-        text: Rc<str>,
+        /// The literal's value: a Go string, any bytes (`"\xff"`).
+        text: crate::gostr::GoStr,
     },
     Pipe(Box<Pipe>),
 }
@@ -231,7 +233,7 @@ fn fmt_branch(f: &mut std::fmt::Formatter<'_>, name: &str, b: &Branch) -> std::f
 impl std::fmt::Display for Node {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Node::Text { text, .. } => f.write_str(text),
+            Node::Text { text, .. } => f.write_str(&crate::gostr::lossy(text)),
             Node::Action { pipe, .. } => write!(f, "{{{{{pipe}}}}}"),
             Node::If(b) => fmt_branch(f, "if", b),
             Node::Range(b) => fmt_branch(f, "range", b),
@@ -258,7 +260,7 @@ pub(crate) type TreeSet = HashMap<String, Rc<List>>;
 
 /// Parse `text` as template `name`, returning every tree it defines (the main one under
 /// `name`, plus each `define`/`block`).
-pub(crate) fn parse(name: &str, text: &str, helpers: &[crate::helper::FunctionInfo]) -> Result<TreeSet, ParseError> {
+pub(crate) fn parse(name: &str, text: &[u8], helpers: &[crate::helper::FunctionInfo]) -> Result<TreeSet, ParseError> {
     let items = lex(text);
     let mut p = Parser {
         helpers,
@@ -283,6 +285,7 @@ impl Item {
             typ: ItemType::Eof,
             pos: 0,
             val: String::new(),
+            raw: None,
             line: 0,
         }
     }
@@ -313,7 +316,7 @@ type PResult<T> = Result<T, ParseError>;
 
 fn is_empty_list(l: &List) -> bool {
     l.nodes.iter().all(|n| match n {
-        Node::Text { text, .. } => text.trim_matches([' ', '\t', '\r', '\n']).is_empty(),
+        Node::Text { text, .. } => text.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')),
         _ => false,
     })
 }
@@ -330,6 +333,7 @@ impl Parser<'_> {
                 typ: ItemType::Error,
                 pos: 0,
                 val: String::new(),
+                raw: None,
                 line: last,
             }
         }
@@ -455,7 +459,7 @@ impl Parser<'_> {
         let context = "define clause";
         let token = self.next_non_space();
         let name = match token.typ {
-            ItemType::String | ItemType::RawString => self.unquote(&token.val)?,
+            ItemType::String | ItemType::RawString => self.unquote(&token)?,
             _ => return self.unexpected(&token, context),
         };
         self.expect(ItemType::RightDelim, context)?;
@@ -484,7 +488,7 @@ impl Parser<'_> {
         match token.typ {
             ItemType::Text => Ok(Parsed::Node(Node::Text {
                 pos: token.pos,
-                text: token.val,
+                text: Rc::from(token.bytes()),
             })),
             ItemType::LeftDelim => {
                 self.action_line = token.line;
@@ -589,7 +593,7 @@ impl Parser<'_> {
 
     fn parse_template_name(&mut self, token: &Item, context: &str) -> PResult<String> {
         match token.typ {
-            ItemType::String | ItemType::RawString => self.unquote(&token.val),
+            ItemType::String | ItemType::RawString => self.unquote(token),
             _ => self.unexpected(token, context),
         }
     }
@@ -832,7 +836,7 @@ impl Parser<'_> {
             }
             ItemType::LeftParen => Arg::Pipe(Box::new(self.pipeline("parenthesized pipeline", ItemType::RightParen)?)),
             ItemType::String | ItemType::RawString => {
-                let text = self.unquote(&token.val)?;
+                let text = self.unquote_bytes(&token)?;
                 Arg::String {
                     pos,
                     quoted: token.val,
@@ -847,8 +851,20 @@ impl Parser<'_> {
         Ok(Some(arg))
     }
 
-    fn unquote(&self, s: &str) -> PResult<String> {
-        match crate::strconv::unquote(s) {
+    /// A literal's value as text (template names).
+    fn unquote(&self, token: &Item) -> PResult<String> {
+        self.unquote_bytes(token).map(|b| crate::gostr::lossy(&b).into_owned())
+    }
+
+    /// A literal's value: Go's `strconv.Unquote`, bytes and all. A raw string keeps the
+    /// template's bytes; in a quoted one Go decodes each byte that is not UTF-8 as U+FFFD,
+    /// which is what the token's text already holds.
+    fn unquote_bytes(&self, token: &Item) -> PResult<Vec<u8>> {
+        let unquoted = match (token.typ, &token.raw) {
+            (ItemType::RawString, Some(raw)) => crate::strconv::unquote_raw(raw),
+            _ => crate::strconv::unquote(&token.val),
+        };
+        match unquoted {
             Some(u) => Ok(u),
             None => self.errorf("invalid syntax".into()),
         }

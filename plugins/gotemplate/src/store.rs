@@ -5,6 +5,7 @@
 //! Keys are stored as confd stores them: cleaned, `/`-rooted and relative to the resource prefix.
 //! Lookups are *not* cleaned (`getv "/a/"` does not find `/a`), as in memkv.
 
+use crate::gostr::GoStr;
 use crate::path;
 use crate::value::KvPair;
 use std::collections::BTreeMap;
@@ -30,12 +31,14 @@ impl Store {
 
     /// Build a store from backend pairs, re-rooting each key under `/` as confd's `setVars`
     /// does: `path.Join("/", strings.TrimPrefix(key, prefix))`.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>, prefix: &str) -> Self {
+    /// Values are Go strings: any bytes.
+    pub fn from_pairs<K: AsRef<str>, V: AsRef<[u8]>>(pairs: impl IntoIterator<Item = (K, V)>, prefix: &str) -> Self {
         // Collecting first lets BTreeMap bulk-build from sorted input (backends and the host
         // hand pairs over in key order); later duplicates win, as with inserts.
         let pairs: Vec<(Rc<str>, Rc<KvPair>)> = pairs
             .into_iter()
             .map(|(k, v)| {
+                let k = k.as_ref();
                 let rel = k.strip_prefix(prefix).unwrap_or(k);
                 let key: Rc<str> = if path::is_clean_abs(rel) {
                     Rc::from(rel)
@@ -44,7 +47,7 @@ impl Store {
                 };
                 let pair = Rc::new(KvPair {
                     key: key.clone(),
-                    value: Rc::from(v),
+                    value: Rc::from(v.as_ref()),
                 });
                 (key, pair)
             })
@@ -96,14 +99,14 @@ impl Store {
     }
 
     /// memkv `GetAllValues`: the values of `get_all`, sorted as strings.
-    pub(crate) fn get_all_values(&self, pattern: &str) -> Result<Vec<Rc<str>>, String> {
-        let mut vs: Vec<Rc<str>> = self.get_all(pattern)?.into_iter().map(|kv| kv.value.clone()).collect();
+    pub(crate) fn get_all_values(&self, pattern: &str) -> Result<Vec<GoStr>, String> {
+        let mut vs: Vec<GoStr> = self.get_all(pattern)?.into_iter().map(|kv| kv.value.clone()).collect();
         vs.sort();
         Ok(vs)
     }
 
     /// memkv `List`, with `ls "/"` listing every top-level entry (confd lists only leaves there).
-    pub(crate) fn list(&self, file_path: &str) -> Vec<Rc<str>> {
+    pub(crate) fn list(&self, file_path: &str) -> Vec<GoStr> {
         let mut names: Vec<Rc<str>> = Vec::new();
         let clean = path::clean(file_path);
         if clean == "/" {
@@ -134,11 +137,11 @@ impl Store {
         }
         names.sort();
         names.dedup();
-        names
+        names.into_iter().map(GoStr::from).collect()
     }
 
     /// memkv `ListDir`, with `lsdir "/"` listing top-level directories (confd lists nothing).
-    pub(crate) fn list_dir(&self, file_path: &str) -> Vec<Rc<str>> {
+    pub(crate) fn list_dir(&self, file_path: &str) -> Vec<GoStr> {
         let mut names: Vec<Rc<str>> = Vec::new();
         let clean = path::clean(file_path);
         if clean == "/" {
@@ -164,6 +167,6 @@ impl Store {
         }
         names.sort();
         names.dedup();
-        names
+        names.into_iter().map(GoStr::from).collect()
     }
 }

@@ -44,10 +44,6 @@ pub(crate) fn unquote_char(s: &str, quote: char) -> Option<(char, &str)> {
             if !rest[..n].bytes().all(|b| b.is_ascii_hexdigit()) {
                 return None;
             }
-            if e == 'x' {
-                // A \x escape is a byte; as a char literal it is the code point of that byte.
-                return Some((char::from_u32(v)?, &rest[n..]));
-            }
             Some((char::from_u32(v)?, &rest[n..]))
         }
         '0'..='7' => {
@@ -71,7 +67,9 @@ pub(crate) fn unquote_char(s: &str, quote: char) -> Option<(char, &str)> {
 }
 
 /// Go's `strconv.Unquote` for the literal forms a template can hold: "...", `...`, '...'.
-pub(crate) fn unquote(s: &str) -> Option<String> {
+/// The result is a Go string: `\xNN` and octal escapes in "..." are single bytes, so it need
+/// not be UTF-8.
+pub(crate) fn unquote(s: &str) -> Option<Vec<u8>> {
     let quote = s.chars().next()?;
     if s.len() < 2 || !s.ends_with(quote) {
         return None;
@@ -82,17 +80,25 @@ pub(crate) fn unquote(s: &str) -> Option<String> {
             if inner.contains('`') {
                 return None;
             }
-            Some(inner.replace('\r', ""))
+            Some(inner.replace('\r', "").into_bytes())
         }
         '"' | '\'' => {
             if inner.contains('\n') {
                 return None;
             }
-            let mut out = String::new();
+            let mut out = Vec::new();
             let mut rest = inner;
             while !rest.is_empty() {
                 let (c, r) = unquote_char(rest, quote)?;
-                out.push(c);
+                // A byte escape (`\xff`, `\377`) is that byte, not the rune of that number.
+                let escaped_byte = rest.starts_with("\\x")
+                    || rest.as_bytes().get(1).is_some_and(|b| (b'0'..=b'7').contains(b)) && rest.starts_with('\\');
+                if escaped_byte && quote == '"' {
+                    out.push(c as u32 as u8);
+                } else {
+                    let mut tmp = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+                }
                 rest = r;
                 if quote == '\'' && !rest.is_empty() {
                     return None;
@@ -102,6 +108,15 @@ pub(crate) fn unquote(s: &str) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Go's `strconv.Unquote` of a raw (backquoted) string, whose bytes need not be UTF-8.
+pub(crate) fn unquote_raw(s: &[u8]) -> Option<Vec<u8>> {
+    let inner = s.strip_prefix(b"`")?.strip_suffix(b"`")?;
+    if inner.contains(&b'`') {
+        return None;
+    }
+    Some(inner.iter().copied().filter(|&b| b != b'\r').collect())
 }
 
 /// Strip a Go base prefix and validate underscores as `ParseInt(s, 0, 64)` does.

@@ -297,7 +297,7 @@ pub(crate) fn call(recv: &Value, name: &str, args: &[Value]) -> Result<Value, St
         Value::Time(t) => t,
         Value::Month(m) => return Ok(Value::str(&month_name(*m))),
         Value::Weekday(d) => return Ok(Value::str(&weekday_name(*d))),
-        Value::Location(l) => return Ok(Value::Str(l.name.clone())),
+        Value::Location(l) => return Ok(Value::Str(l.name.clone().into())),
         Value::Duration(d) => {
             let d = *d;
             return Ok(match name {
@@ -328,9 +328,9 @@ pub(crate) fn call(recv: &Value, name: &str, args: &[Value]) -> Result<Value, St
     Ok(match name {
         "Format" => Value::str(&format(
             t,
-            match args.first() {
-                Some(Value::Str(s)) => s,
-                _ => "",
+            &match args.first() {
+                Some(Value::Str(s)) => crate::gostr::lossy(s),
+                _ => "".into(),
             },
         )),
         "Unix" => Value::Int64(t.unix_nanos.div_euclid(1_000_000_000)),

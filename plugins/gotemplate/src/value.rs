@@ -4,6 +4,7 @@
 //! closed set of types (strings, ints, float64s from JSON, `[]string`, `memkv.KVPair`, ...).
 //! Modelling exactly that set keeps printing, comparisons and error texts identical to Go.
 
+use crate::gostr::GoStr;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -12,8 +13,8 @@ use std::rc::Rc;
 pub struct KvPair {
     /// The key, relative to the resource prefix (`/services/web/cust1/1`).
     pub key: Rc<str>,
-    /// The value.
-    pub value: Rc<str>,
+    /// The value (a Go string: any bytes).
+    pub value: GoStr,
 }
 
 /// Go's `net.SRV`.
@@ -72,10 +73,10 @@ pub enum Value {
     /// `complex128` (a complex constant: real, imaginary), boxed so that it does not make every
     /// value larger (templates rarely meet one).
     Complex(Rc<(f64, f64)>),
-    /// `string`
-    Str(Rc<str>),
+    /// `string` (bytes, not necessarily UTF-8: see [`crate::gostr`])
+    Str(GoStr),
     /// `[]string`
-    Strings(Rc<Vec<Rc<str>>>),
+    Strings(Rc<Vec<GoStr>>),
     /// `[]int`
     Ints(Rc<Vec<i64>>),
     /// `[]interface {}`
@@ -129,7 +130,12 @@ pub(crate) enum BasicKind {
 impl Value {
     /// A string value.
     pub fn str(s: &str) -> Value {
-        Value::Str(s.into())
+        Value::Str(crate::gostr::from_str(s))
+    }
+
+    /// A string value from bytes.
+    pub(crate) fn bytes(b: impl Into<GoStr>) -> Value {
+        Value::Str(b.into())
     }
 
     /// The Go type name, as `%T` and error messages print it.
@@ -191,7 +197,7 @@ impl Value {
     /// Element `i` of a slice or string (caller checked bounds).
     pub(crate) fn index(&self, i: usize) -> Value {
         match self {
-            Value::Str(s) => Value::Uint8(s.as_bytes()[i]),
+            Value::Str(s) => Value::Uint8(s[i]),
             Value::Strings(v) => Value::Str(v[i].clone()),
             Value::Ints(v) => Value::Int(v[i]),
             Value::List(v) => v[i].clone(),

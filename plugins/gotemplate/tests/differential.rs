@@ -5,6 +5,7 @@
 //! Cases where wconfd differs from confd on purpose carry `"wconfd_differs"` with the reason and
 //! the expected wconfd output; the list is printed so a run shows every deliberate difference.
 
+use base64::Engine;
 use serde_json::Value as Json;
 use std::collections::HashMap;
 use wconfd_gotemplate::{Host, Limits, Srv, Store, Template, Time};
@@ -97,10 +98,16 @@ impl Host for CaseHost {
     }
 }
 
-/// Render one case with the engine: `Ok(output)` or `Err((kind, message))`.
-pub fn render_case(c: &Json) -> Result<String, (String, String)> {
+/// Render one case with the engine: `Ok(output bytes)` or `Err((kind, message))`.
+pub fn render_case(c: &Json) -> Result<Vec<u8>, (String, String)> {
     let name = c["template_name"].as_str().unwrap_or("test.tmpl");
-    let text = c["template"].as_str().expect("case has a template");
+    // A template that is not UTF-8 travels as base64 (JSON strings cannot hold it).
+    let text: Vec<u8> = match c["template_base64"].as_str() {
+        Some(b64) => base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("template_base64 is base64"),
+        None => c["template"].as_str().expect("case has a template").as_bytes().to_vec(),
+    };
     let prefix = match c["prefix"].as_str().unwrap_or("") {
         "" => "/".to_string(),
         p if p.starts_with('/') => p.to_string(),
@@ -116,10 +123,19 @@ pub fn render_case(c: &Json) -> Result<String, (String, String)> {
         .unwrap_or_default();
     let store = Store::from_pairs(kv.iter().map(|(k, v)| (k.as_str(), v.as_str())), &prefix);
     let host = CaseHost::from_case(c);
-    let t = Template::parse(name, text).map_err(|e| ("parse".to_string(), e.message))?;
+    let t = Template::parse(name, &text).map_err(|e| ("parse".to_string(), e.message))?;
     t.execute(&store, &host, Limits::default())
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
         .map_err(|e| ("exec".to_string(), e.message))
+}
+
+/// The output Go wrote: `output_base64` when it is not UTF-8 (JSON cannot carry raw bytes).
+fn expected_bytes(exp: &Json) -> Vec<u8> {
+    match exp["output_base64"].as_str() {
+        Some(b64) => base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("output_base64 is base64"),
+        None => exp["output"].as_str().unwrap_or("").as_bytes().to_vec(),
+    }
 }
 
 fn load_corpus() -> Vec<(String, Json)> {
@@ -162,15 +178,9 @@ fn run_corpus() {
         let exp = &c["expected"];
         let (want_out, want_err) = if let Some(d) = c.get("wconfd_differs") {
             deliberate.push(format!("{id}: {}", d["reason"].as_str().unwrap_or("")));
-            (
-                d["output"].as_str().unwrap_or("").to_string(),
-                d["error"].as_str().unwrap_or("").to_string(),
-            )
+            (expected_bytes(d), d["error"].as_str().unwrap_or("").to_string())
         } else {
-            (
-                exp["output"].as_str().unwrap_or("").to_string(),
-                exp["error"].as_str().unwrap_or("").to_string(),
-            )
+            (expected_bytes(exp), exp["error"].as_str().unwrap_or("").to_string())
         };
         let got = render_case(c);
         let ok = match &got {
@@ -181,9 +191,9 @@ fn run_corpus() {
             failures.push(format!(
                 "{file} {id}\n  template: {:?}\n  want: {:?} / err {:?}\n  got:  {:?}",
                 c["template"].as_str().unwrap_or(""),
-                want_out,
+                String::from_utf8_lossy(&want_out),
                 want_err,
-                got
+                got.map(|b| String::from_utf8_lossy(&b).into_owned())
             ));
         }
     }

@@ -8,7 +8,7 @@ wit_bindgen::generate!({
 });
 
 use exports::wconfd::plugin::renderer::{Guest, GuestTemplate, Template, TemplateError};
-use wconfd::plugin::types::{FunctionInfo, Kv};
+use wconfd::plugin::types::{Entry, FunctionInfo};
 
 struct Greedy;
 
@@ -22,11 +22,11 @@ impl Guest for Greedy {
 struct Leak;
 
 impl GuestTemplate for Leak {
-    fn compile(_: String, _: String, _: Vec<FunctionInfo>) -> Result<Template, TemplateError> {
+    fn compile(_: String, _: Vec<u8>, _: Vec<FunctionInfo>) -> Result<Template, TemplateError> {
         Ok(Template::new(Leak))
     }
 
-    fn render(&self, _: Vec<Kv>) -> Result<Vec<u8>, TemplateError> {
+    fn render(&self, _: Vec<Entry>) -> Result<Vec<u8>, TemplateError> {
         Ok(acme::greedy::secrets::get("root-password").into_bytes())
     }
 }
