@@ -98,7 +98,7 @@ fn every_option_can_come_from_confd_toml_in_confds_spellings() {
     simple(&dir);
     let cfg = dir.write(
         "confd.toml",
-        &format!(
+        format!(
             "backend = \"file\"\nconfdir = \"{}\"\nfile = [\"{}\"]\nlog-level = \"info\"\nsync-only = true\nonetime = true\nnoop = false\n",
             dir.join("confdir").display(),
             dir.join("data.yaml").display()

@@ -141,12 +141,12 @@ fn corpus_through_the_binary(file: &str, mut filter: impl FnMut(&serde_json::Val
         let name = case["template_name"].as_str().unwrap_or("test.tmpl");
         // Keys containing '/' are paths to confd's file backend, so a flat map of absolute
         // keys (JSON is YAML) reproduces the case's store exactly, leaf and parent alike.
-        dir.write("data.yaml", &serde_json::to_string(&case["kv"]).unwrap());
+        dir.write("data.yaml", serde_json::to_string(&case["kv"]).unwrap());
         let (template, want) = case_bytes(case);
         dir.write(&format!("confdir/templates/{name}"), template);
         dir.write(
             "confdir/conf.d/case.toml",
-            &format!(
+            format!(
                 "[template]\nsrc = {name:?}\ndest = {:?}\nprefix = {prefix:?}\nkeys = [\"/\"]\n",
                 dir.join("out.txt").display().to_string()
             ),

@@ -113,7 +113,7 @@ fn resources_sharing_a_prefix_all_update_and_deletions_rerender() {
                 "[template]\nsrc = \"{name}.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\n",
                 dir.join(&format!("{name}.out")).display()
             ),
-            &format!("{name}:{{{{range gets \"/app/*\"}}}}{{{{base .Key}}}}={{{{.Value}}}} {{{{end}}}}"),
+            format!("{name}:{{{{range gets \"/app/*\"}}}}{{{{base .Key}}}}={{{{.Value}}}} {{{{end}}}}"),
         );
     }
     let child = daemon(&etcd, &dir);

@@ -165,7 +165,7 @@ fn write_data(dir: &Dir, keys: &[(String, String)]) -> PathBuf {
         }
         at.insert(parts[parts.len() - 1].to_string(), serde_json::Value::String(v.clone()));
     }
-    dir.write("data.yaml", &serde_json::Value::Object(root).to_string())
+    dir.write("data.yaml", serde_json::Value::Object(root).to_string())
 }
 
 #[test]

@@ -177,7 +177,7 @@ fn resources_on_different_prefixes_all_update() {
                 "[template]\nsrc = \"{name}.tmpl\"\ndest = \"{}\"\nkeys = [\"{prefix}\"]\n",
                 dir.join(&format!("{name}.out")).display()
             ),
-            &format!("{{{{getv \"{prefix}/v\" \"gone\"}}}}\n"),
+            format!("{{{{getv \"{prefix}/v\" \"gone\"}}}}\n"),
         );
     }
     let child = daemon(&r, &dir, &["-interval", "0"]);

@@ -44,7 +44,7 @@ fn broken_resources_fail_alone_and_are_all_named() {
     );
     dir.write(
         "confdir/conf.d/f_missing.toml",
-        &format!("[template]\nsrc = \"nope.tmpl\"\ndest = \"{}\"\n", dest("missing")),
+        format!("[template]\nsrc = \"nope.tmpl\"\ndest = \"{}\"\n", dest("missing")),
     );
     dir.write("out/exec", "previous\n");
     let r = Wconfd::file_onetime(&dir).run();

@@ -144,7 +144,7 @@ fn many_resources(dir: &Dir) {
                 "[template]\nsrc = \"r{r:03}.tmpl\"\ndest = \"{}\"\nkeys = [\"/r{r:03}\"]\n",
                 dir.join(&format!("out/r{r:03}")).display()
             ),
-            &format!("{{{{range gets \"/r{r:03}/*\"}}}}{{{{.Value}}}}\n{{{{end}}}}"),
+            format!("{{{{range gets \"/r{r:03}/*\"}}}}{{{{.Value}}}}\n{{{{end}}}}"),
         );
     }
     std::fs::create_dir_all(dir.join("out")).unwrap();
