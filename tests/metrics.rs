@@ -93,6 +93,9 @@ fn metrics_health_and_readiness_follow_the_resources() {
         sample(&m, &format!("wconfd_render_duration_seconds_count{}", label(&good))).unwrap() >= 1.0,
         "{m}"
     );
+    // The renderer's peak linear memory: its 72 MiB stack at least, within the 384 MiB cap.
+    let peak = sample(&m, "wconfd_plugin_peak_memory_bytes{plugin=\"gotemplate\"}").expect(&m);
+    assert!((72.0 * 1048576.0..=384.0 * 1048576.0).contains(&peak), "{peak}");
     // The data arrives: both render, the process is ready.
     dir.write("data.yaml", "app:\n  v: \"2\"\n  missing: here\n");
     eventually(30, "ready", || get(&addr, "/ready") == Some((200, "ready\n".into())));

@@ -192,6 +192,44 @@ fn an_unusable_cache_directory_is_said_once_at_debug_level_and_ignored() {
 }
 
 #[test]
+fn a_cache_entry_that_cannot_be_read_is_a_warning_said_once_and_replaced() {
+    let dir = Dir::new();
+    let plugins = install_vendor_renderer(&dir);
+    one_resource(&dir, "vendor-go", "{{getv \"/app/name\"}}\n");
+    let cache = dir.join("cache");
+    let run = || {
+        Wconfd::file_onetime(&dir)
+            .arg("-plugin-dir")
+            .arg(&plugins)
+            .arg("-plugin-cache-dir")
+            .arg(&cache)
+            .args(["-log-level", "debug"])
+            .run()
+    };
+    run().ok().stderr_has("(Compiled)");
+    let entry = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "cwasm"))
+        .unwrap();
+    // A truncated entry (a crash or a full disk while it was written by another tool).
+    let bytes = std::fs::read(&entry).unwrap();
+    std::fs::write(&entry, &bytes[..bytes.len() / 2]).unwrap();
+    let r = run();
+    r.ok()
+        .stderr_has(&format!(
+            "WARNING Plugin cache entry {} cannot be read",
+            entry.display()
+        ))
+        .stderr_has("(Compiled)");
+    assert_eq!(r.stderr.matches("cannot be read").count(), 1, "{}", r.stderr);
+    assert_eq!(dir.read("app.out"), "web\n");
+    // The entry was written again: the next start loads it, and says nothing.
+    let again = run();
+    again.ok().stderr_has("(Cache)").stderr_lacks("WARNING");
+}
+
+#[test]
 fn a_plugin_trap_is_that_resources_error_and_the_next_render_works() {
     let dir = Dir::new();
     dir.write("data.yaml", "app:\n  name: web\n");

@@ -72,6 +72,8 @@ pub struct Metrics {
     pub watch_errors: Family<BackendLabel, Counter>,
     /// Plugin calls that trapped, ran out of time or memory.
     pub plugin_failures: Family<PluginLabel, Counter>,
+    /// Largest linear memory any instance of a plugin has been granted.
+    pub plugin_peak_memory: Family<PluginLabel, Gauge>,
     /// Readiness: per resource of the current configuration, when it last succeeded and since
     /// when it has been failing.
     health: Mutex<BTreeMap<String, Health>>,
@@ -104,6 +106,7 @@ pub fn get() -> &'static Metrics {
             fetch_errors: Family::default(),
             watch_errors: Family::default(),
             plugin_failures: Family::default(),
+            plugin_peak_memory: Family::default(),
             health: Mutex::new(BTreeMap::new()),
             registry: Registry::default(),
         };
@@ -153,6 +156,11 @@ pub fn get() -> &'static Metrics {
             "Plugin calls that trapped or ran out of time or memory",
             m.plugin_failures.clone(),
         );
+        registry.register(
+            "plugin_peak_memory_bytes",
+            "Largest linear memory an instance of the plugin has been granted",
+            m.plugin_peak_memory.clone(),
+        );
         Metrics { registry, ..m }
     })
 }
@@ -164,6 +172,17 @@ fn unix_seconds(t: SystemTime) -> f64 {
 }
 
 impl Metrics {
+    /// An instance of `plugin` was granted `bytes` of linear memory: keep the largest.
+    pub fn plugin_memory(&self, plugin: &str, bytes: usize) {
+        let gauge = self.plugin_peak_memory.get_or_create(&PluginLabel {
+            plugin: plugin.to_string(),
+        });
+        let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+        if gauge.get() < bytes {
+            gauge.set(bytes);
+        }
+    }
+
     /// The resources of the configuration now in force (after start or SIGHUP).
     pub fn set_resources(&self, resources: impl IntoIterator<Item = String>) {
         let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());

@@ -339,7 +339,7 @@ impl PluginBackend {
                 tls: s.tls.clone(),
             },
             table: ResourceTable::new(),
-            limits: Limiter::new(&p.limits),
+            limits: Limiter::new(p.name.as_str().into(), &p.limits),
         };
         let mut store = Store::new(&p.engine, state);
         store.limiter(|st| &mut st.limits);

@@ -7,9 +7,13 @@
 //! and nobody else can write them; anything else is recompiled.
 //!
 //! A cache directory that cannot be used (read-only, not creatable, not a directory) is not an
-//! error: it is said once at debug level and compiled code is then kept in memory only.
+//! error: it is said once at debug level and compiled code is then kept in memory only (a
+//! container or a fresh host is a normal place to run). A cache that is there but fails is said
+//! once as a warning, because it costs a compile on every start until someone looks: an entry
+//! that cannot be read or is not trusted, a write that fails for another reason (a full disk).
 
 use crate::debug;
+use crate::log::warn_once;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
@@ -86,16 +90,30 @@ impl Cache {
             // SAFETY: the file is owned by this user and writable by nobody else, and it was
             // written by `Engine::precompile_component` for an engine with this configuration
             // (the compatibility hash is part of its name; wasmtime checks it again on load).
-            if let Ok(c) = unsafe { Component::deserialize_file(engine, &path) } {
-                return Ok((c, Origin::Cache));
+            match unsafe { Component::deserialize_file(engine, &path) } {
+                Ok(c) => return Ok((c, Origin::Cache)),
+                Err(e) => warn_once(&format!(
+                    "Plugin cache entry {} cannot be read ({e:#}); compiling the plugin again",
+                    path.display()
+                )),
             }
+        } else if path.exists() {
+            warn_once(&format!(
+                "Plugin cache entry {} is not trusted (it must belong to this user and be writable by nobody else); compiling the plugin again",
+                path.display()
+            ));
         }
         let bytes = engine.precompile_component(wasm)?;
         if let Err(e) = store(&dir, &path, &bytes) {
-            debug!(
+            use std::io::ErrorKind::*;
+            let msg = format!(
                 "Plugin cache directory {} cannot be used ({e}); compiled plugin code is kept in memory only",
                 dir.display()
             );
+            match e.kind() {
+                PermissionDenied | ReadOnlyFilesystem | NotADirectory | AlreadyExists => debug!("{msg}"),
+                _ => warn_once(&msg),
+            }
             self.dir = None;
         }
         // SAFETY: `bytes` was produced just now by `precompile_component` on this engine.

@@ -31,10 +31,10 @@ pub struct PluginState {
 impl PluginState {
     pub(crate) fn new(plugin: Arc<str>, limits: &super::Limits, grants: Arc<Grants>) -> Self {
         PluginState {
+            limits: Limiter::new(plugin.clone(), limits),
             plugin,
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),
-            limits: Limiter::new(limits),
             grants,
             helpers: None,
         }

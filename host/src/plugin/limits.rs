@@ -90,29 +90,39 @@ impl Grants {
 }
 
 /// A store's resource limiter: wasmtime's `StoreLimits`, plus the peak linear memory the
-/// instance asked for (reported by benchmarks and useful in logs).
+/// instance asked for (reported by benchmarks, and per plugin as the `plugin_peak_memory_bytes`
+/// metric).
 pub struct Limiter {
     inner: wasmtime::StoreLimits,
+    /// The plugin the instance runs, for the metric.
+    plugin: std::sync::Arc<str>,
     /// Largest linear memory size granted so far, in bytes.
     pub peak_memory: usize,
 }
 
 impl Limiter {
-    /// A limiter enforcing `limits`.
-    pub fn new(limits: &Limits) -> Self {
+    /// A limiter enforcing `limits` on an instance of `plugin`.
+    pub fn new(plugin: std::sync::Arc<str>, limits: &Limits) -> Self {
         let inner = wasmtime::StoreLimitsBuilder::new()
             .memory_size(limits.memory_bytes)
             .trap_on_grow_failure(true)
             .build();
-        Limiter { inner, peak_memory: 0 }
+        Limiter {
+            inner,
+            plugin,
+            peak_memory: 0,
+        }
     }
 }
 
 impl wasmtime::ResourceLimiter for Limiter {
     fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         let granted = self.inner.memory_growing(current, desired, maximum)?;
-        if granted {
-            self.peak_memory = self.peak_memory.max(desired);
+        // Memory only grows, and rarely (a few times per instance): the metric costs nothing
+        // on the render path.
+        if granted && desired > self.peak_memory {
+            self.peak_memory = desired;
+            crate::metrics::get().plugin_memory(&self.plugin, desired);
         }
         Ok(granted)
     }
