@@ -108,21 +108,24 @@ fn install_vendor_renderer(dir: &Dir) -> std::path::PathBuf {
     plugins
 }
 
+/// A debug-level onetime run with the plugin directory `plugins` and the cache in `cache`.
+fn run_with_cache(dir: &Dir, plugins: &std::path::Path, cache: &std::path::Path) -> crate::util::Run {
+    Wconfd::file_onetime(dir)
+        .arg("-plugin-dir")
+        .arg(plugins)
+        .arg("-plugin-cache-dir")
+        .arg(cache)
+        .args(["-log-level", "debug"])
+        .run()
+}
+
 #[test]
 fn compiled_code_of_directory_plugins_is_cached_on_disk() {
     let dir = Dir::new();
     let plugins = install_vendor_renderer(&dir);
     one_resource(&dir, "vendor-go", "{{getv \"/app/name\"}}\n");
     let cache = dir.join("cache");
-    let run = || {
-        Wconfd::file_onetime(&dir)
-            .arg("-plugin-dir")
-            .arg(&plugins)
-            .arg("-plugin-cache-dir")
-            .arg(&cache)
-            .args(["-log-level", "debug"])
-            .run()
-    };
+    let run = || run_with_cache(&dir, &plugins, &cache);
     run()
         .ok()
         .stderr_has("Loaded renderer plugin vendor-go from ")
@@ -197,15 +200,7 @@ fn a_cache_entry_that_cannot_be_read_is_a_warning_said_once_and_replaced() {
     let plugins = install_vendor_renderer(&dir);
     one_resource(&dir, "vendor-go", "{{getv \"/app/name\"}}\n");
     let cache = dir.join("cache");
-    let run = || {
-        Wconfd::file_onetime(&dir)
-            .arg("-plugin-dir")
-            .arg(&plugins)
-            .arg("-plugin-cache-dir")
-            .arg(&cache)
-            .args(["-log-level", "debug"])
-            .run()
-    };
+    let run = || run_with_cache(&dir, &plugins, &cache);
     run().ok().stderr_has("(Compiled)");
     let entry = std::fs::read_dir(&cache)
         .unwrap()
