@@ -352,3 +352,58 @@ impl Certs {
         .collect()
     }
 }
+
+/// An authoritative DNS server on a loopback UDP port answering SRV queries from a fixed table
+/// (what a zone holding `_etcd-client._tcp.example.test` would answer), NXDOMAIN for any other
+/// name. It speaks real DNS (hickory's message encoding), so wconfd's resolver is exercised as
+/// against a production server; it stops with the test process.
+pub struct DnsServer {
+    pub addr: std::net::SocketAddr,
+}
+
+/// One SRV record of a [`DnsServer`] zone: (target, port, priority, weight).
+pub type SrvRecord = (String, u16, u16, u16);
+
+impl DnsServer {
+    /// Serve `zone`: SRV name (without the trailing dot) → its records.
+    pub fn start(zone: std::collections::HashMap<String, Vec<SrvRecord>>) -> DnsServer {
+        use hickory_proto::op::{Message, MessageType, ResponseCode};
+        use hickory_proto::rr::rdata::SRV;
+        use hickory_proto::rr::{Name, RData, Record, RecordType};
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = socket.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok((n, peer)) = socket.recv_from(&mut buf) {
+                let Ok(query) = Message::from_vec(&buf[..n]) else {
+                    continue;
+                };
+                let mut reply = Message::new();
+                reply
+                    .set_id(query.id())
+                    .set_message_type(MessageType::Response)
+                    .set_op_code(query.op_code())
+                    .set_authoritative(true)
+                    .set_recursion_desired(query.recursion_desired());
+                let mut found = false;
+                for q in query.queries() {
+                    reply.add_query(q.clone());
+                    let name = q.name().to_utf8();
+                    let records = zone.get(name.trim_end_matches('.'));
+                    found |= records.is_some();
+                    for (target, port, priority, weight) in records.into_iter().flatten() {
+                        if q.query_type() == RecordType::SRV {
+                            let srv = SRV::new(*priority, *weight, *port, Name::from_utf8(target).unwrap());
+                            reply.add_answer(Record::from_rdata(q.name().clone(), 60, RData::SRV(srv)));
+                        }
+                    }
+                }
+                if !found {
+                    reply.set_response_code(ResponseCode::NXDomain);
+                }
+                let _ = socket.send_to(&reply.to_vec().unwrap(), peer);
+            }
+        });
+        DnsServer { addr }
+    }
+}

@@ -48,6 +48,8 @@ mod vault;
 mod limits;
 // Helper libraries: json, sprig, one in Python, misbehaving ones, name clashes.
 mod helpers;
+// DNS SRV: node discovery and lookupSRV against a DNS server on loopback.
+mod srv;
 // Go strings are bytes: templates and backend values that are not UTF-8.
 mod go_strings;
 // `wconfd plugin new` and `wconfd plugin inspect`.

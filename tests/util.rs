@@ -92,7 +92,7 @@ impl Dir {
     }
 
     /// A resource `name` reading `key`, rendering `tmpl` into `<dir>/<name>.out`.
-    pub fn keyed(&self, name: &str, key: &str, tmpl: &str) {
+    pub fn keyed(&self, name: &str, key: &str, tmpl: impl AsRef<[u8]>) {
         let toml = format!(
             "[template]\nsrc = \"{name}.tmpl\"\ndest = \"{}\"\nkeys = [\"{key}\"]\n",
             self.join(&format!("{name}.out")).display()

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod command;
 pub mod config;
 pub mod daemon;
+pub mod dns;
 pub mod metrics;
 pub mod offline;
 pub mod plugin;

@@ -55,6 +55,7 @@ pub const FLAGS: &[FlagDef] = &[
     flag!("command-timeout", Str, "60s", "wconfd: time limit for check_cmd and reload_cmd; past it the command's process group is killed and the pass fails (0: no limit)"),
     flag!("confdir", Str, "/etc/confd", "confd conf directory"),
     flag!("config-file", Str, "/etc/confd/confd.toml", "the confd config file"),
+    flag!("dns-server", Str, "", "wconfd: ask this DNS server (IP or IP:PORT) for SRV records (-srv-domain, -srv-record, lookupSRV) instead of the system's resolver"),
     flag!("file", List, "", "the YAML file to watch for changes (only used with -backend=file)"),
     flag!("filter", Str, "*", "files filter (only used with -backend=file)"),
     flag!("helpers", List, "", "wconfd: helper libraries (plugins) every template resource may call unless it names its own, e.g. json,sprig"),

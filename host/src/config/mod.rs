@@ -128,6 +128,8 @@ pub struct Config {
     pub srv_domain: String,
     /// SRV record.
     pub srv_record: String,
+    /// The DNS server SRV lookups ask (`-dns-server`); `None`: the system's resolver.
+    pub dns_server: Option<std::net::SocketAddr>,
     /// Quiescence for every resource (`-wait`), unless a resource sets its own.
     pub wait: Option<duration::Wait>,
     /// Least time between two reloads of one resource (`-min-reload-interval`).
@@ -355,7 +357,25 @@ pub fn load(flags: Layer, env_vars: impl IntoIterator<Item = (String, String)>) 
             })
         }
     };
-    resolve(&flags, &env, &file, config_file, warnings)
+    let mut config = resolve(&flags, &env, &file, config_file, warnings)?;
+    discover_nodes(&mut config)?;
+    Ok(config)
+}
+
+/// confd's SRV discovery: `-srv-record`, or `_<backend>._tcp.<srv-domain>.` when only a domain
+/// is given, replaces the nodes (not for the env backend, which has none).
+fn discover_nodes(config: &mut Config) -> Result<(), ConfigError> {
+    crate::dns::use_server(config.dns_server);
+    let record = match (config.srv_record.as_str(), config.srv_domain.as_str()) {
+        _ if config.backend == "env" => return Ok(()),
+        ("", "") => return Ok(()),
+        ("", domain) => format!("_{}._tcp.{domain}.", config.backend),
+        (record, _) => record.to_string(),
+    };
+    crate::info!("SRV record set to {record}");
+    config.nodes = crate::dns::discover_nodes(&record, &config.backend, &config.scheme)
+        .map_err(|e| ConfigError::Invalid(format!("Cannot get nodes from SRV records {e}")))?;
+    Ok(())
 }
 
 /// Merge the layers by precedence and type the result.
@@ -452,6 +472,21 @@ pub fn resolve(
         client_insecure: b("client-insecure"),
         srv_domain: s("srv-domain"),
         srv_record: s("srv-record"),
+        dns_server: match s("dns-server").as_str() {
+            "" => None,
+            a => Some(
+                a.parse::<std::net::SocketAddr>()
+                    .or_else(|_| {
+                        a.parse::<std::net::IpAddr>()
+                            .map(|ip| std::net::SocketAddr::new(ip, 53))
+                    })
+                    .map_err(|_| {
+                        ConfigError::Invalid(format!(
+                            "invalid dns-server {a:?} (an IP address, optionally with :PORT)"
+                        ))
+                    })?,
+            ),
+        },
         wait: match s("wait").as_str() {
             "" => None,
             w => Some(

@@ -84,10 +84,16 @@ impl host::Host for PluginState {
     fn lookup_ip(&mut self, name: String) -> Vec<String> {
         self.granted_lookup_ip(name)
     }
-    fn lookup_srv(&mut self, _service: String, _proto: String, _name: String) -> Vec<types::SrvRecord> {
-        // The standard library has no SRV resolver; confd's lookupSRV returns an empty list on
-        // any failure, which is what a template sees here until a resolver is granted.
-        Vec::new()
+    fn lookup_srv(&mut self, service: String, proto: String, name: String) -> Vec<types::SrvRecord> {
+        self.granted_lookup_srv(&service, &proto, &name)
+            .into_iter()
+            .map(|r| types::SrvRecord {
+                target: r.target,
+                port: r.port,
+                priority: r.priority,
+                weight: r.weight,
+            })
+            .collect()
     }
     fn now(&mut self) -> types::Instant {
         let (unix_nanos, utc_offset_seconds, zone_name) = local_now();
@@ -110,8 +116,16 @@ impl v1::host::Host for PluginState {
     fn lookup_ip(&mut self, name: String) -> Vec<String> {
         self.granted_lookup_ip(name)
     }
-    fn lookup_srv(&mut self, _service: String, _proto: String, _name: String) -> Vec<v1::types::SrvRecord> {
-        Vec::new()
+    fn lookup_srv(&mut self, service: String, proto: String, name: String) -> Vec<v1::types::SrvRecord> {
+        self.granted_lookup_srv(&service, &proto, &name)
+            .into_iter()
+            .map(|r| v1::types::SrvRecord {
+                target: r.target,
+                port: r.port,
+                priority: r.priority,
+                weight: r.weight,
+            })
+            .collect()
     }
     fn now(&mut self) -> v1::types::Instant {
         let (unix_nanos, utc_offset_seconds, zone_name) = local_now();
@@ -155,6 +169,18 @@ impl PluginState {
             Ok(_) => true,
             Err(e) => e.kind() != std::io::ErrorKind::NotFound,
         }
+    }
+
+    /// confd's `lookupSRV`: the records, or an empty list on any failure (said at debug level).
+    fn granted_lookup_srv(&self, service: &str, proto: &str, name: &str) -> Vec<crate::dns::Srv> {
+        if !self.grants.dns || service.len() + proto.len() + name.len() > MAX_NAME_BYTES {
+            return Vec::new();
+        }
+        let query = crate::dns::srv_name(service, proto, name);
+        crate::dns::lookup_srv(&query).unwrap_or_else(|e| {
+            crate::debug!("Plugin {}: lookupSRV: {e}", self.plugin);
+            Vec::new()
+        })
     }
 
     fn granted_lookup_ip(&self, name: String) -> Vec<String> {
