@@ -163,3 +163,89 @@ fn the_watchdog_is_pinged_when_the_unit_asks() {
     assert!(seen.iter().any(|m| m.starts_with("READY=1")), "{seen:?}");
     crate::util::stop_daemon(child);
 }
+
+#[test]
+fn sighup_in_watch_mode_loads_new_resources_and_new_plugins() {
+    // Watch mode with no interval: nothing re-reads conf.d or the plugin directory by itself,
+    // so only SIGHUP can make the new resource and the new helper library take effect.
+    let dir = Dir::new();
+    dir.write("data.yaml", "app:\n  v: \"1\"\n");
+    dir.keyed("a", "/app", "a={{getv \"/app/v\"}}\n");
+    let plugins = dir.join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    let (socket, path) = notify_socket(&dir);
+    let plugin_dir = plugins.display().to_string();
+    let child = file_daemon(&dir, &["-watch", "-interval", "0", "-plugin-dir", &plugin_dir])
+        .env("NOTIFY_SOCKET", &path)
+        .spawn();
+    assert!(next_message(&socket, "READY").starts_with("READY=1"));
+    // A resource calling a helper from a library that arrives with it.
+    dir.resource(
+        "c",
+        &format!(
+            "[template]\nsrc = \"c.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\nhelpers = [\"probe\"]\n",
+            dir.join("c.out").display()
+        ),
+        "c={{probeEcho (getv \"/app/v\")}}\n",
+    );
+    crate::util::install_test_plugin(&dir, "wconfd-test-probe-helpers", "probe", "helpers", "");
+    assert!(!dir.exists("c.out"), "nothing reads the new resource before SIGHUP");
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGHUP).unwrap();
+    assert_eq!(next_message(&socket, "RELOADING"), "RELOADING=1");
+    // Loading the new library compiles it (unless an earlier test left it in the shared cache):
+    // slow in a debug build.
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(180)))
+        .unwrap();
+    assert!(next_message(&socket, "READY after the reload").starts_with("READY=1"));
+    assert_eq!(dir.read("c.out"), "c=[1]\n");
+    // Both are watched from then on.
+    dir.write("data.yaml", "app:\n  v: \"2\"\n");
+    eventually(20, "both follow a change", || {
+        dir.read_or_empty("a.out") == "a=2\n" && dir.read_or_empty("c.out") == "c=[2]\n"
+    });
+    crate::util::stop_daemon(child);
+}
+
+/// A daemon whose resource's `check_cmd` is slow (it marks that it started, then sleeps), over
+/// an old destination; `signal` arrives while the check runs. The daemon exits 0, leaves no
+/// stage file, and the destination is whole: the old bytes or the new ones, nothing between.
+fn signal_mid_pass(signal: Signal) {
+    let dir = Dir::new();
+    dir.write("data.yaml", "app:\n  v: \"new\"\n");
+    let old = "v=old\n".repeat(1000);
+    dir.write("out/app.conf", &old);
+    let started = dir.join("check-started");
+    dir.resource(
+        "app",
+        &format!(
+            "[template]\nsrc = \"app.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\ncheck_cmd = \"touch {} && sleep 2\"\n",
+            dir.join("out/app.conf").display(),
+            started.display()
+        ),
+        "{{range seq 1 1000}}v={{getv \"/app/v\"}}\n{{end}}",
+    );
+    let mut child = file_daemon(&dir, &["-watch", "-interval", "0"]).spawn();
+    eventually(20, "the check to start", || started.exists());
+    kill(Pid::from_raw(child.id() as i32), signal).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{signal:?} mid-pass: {status}");
+    let dest = dir.read("out/app.conf");
+    assert!(
+        dest == old || dest == "v=new\n".repeat(1000),
+        "the destination is whole after {signal:?}: {} bytes",
+        dest.len()
+    );
+    let left: Vec<String> = dir.list("out").into_iter().filter(|n| n != "app.conf").collect();
+    assert!(left.is_empty(), "stage files left after {signal:?}: {left:?}");
+}
+
+#[test]
+fn sigterm_mid_pass_leaves_a_whole_destination_and_no_stage_file() {
+    signal_mid_pass(Signal::SIGTERM);
+}
+
+#[test]
+fn sigint_mid_pass_leaves_a_whole_destination_and_no_stage_file() {
+    signal_mid_pass(Signal::SIGINT);
+}

@@ -367,3 +367,86 @@ fn watch_with_an_interval_reconciles_a_tampered_destination() {
     });
     stop_daemon(child);
 }
+
+#[test]
+fn a_resource_with_more_keys_than_one_transaction_reads_one_revision() {
+    // 200 keys: two read transactions at etcd's default limit of 128 operations. A writer
+    // rewrites all 200 in one transaction, over and over (the server allows it that many); a
+    // read that took its second transaction at a later revision than its first would see two
+    // generations of values.
+    let etcd = Etcd::start_with(&["--max-txn-ops=256"]);
+    let keys: Vec<String> = (0..200).map(|i| format!("/k/{i:03}")).collect();
+    let generation = |g: u32| {
+        let mut txn = String::from("\n");
+        for k in &keys {
+            txn.push_str(&format!("put {k} g{g}\n"));
+        }
+        txn.push_str("\n\n");
+        txn
+    };
+    let write = |g: u32| {
+        use std::io::Write;
+        let mut child = std::process::Command::new("etcdctl")
+            .env("ETCDCTL_API", "3")
+            .args(["--endpoints", &etcd.client_url, "txn"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(generation(g).as_bytes()).unwrap();
+        assert!(child.wait().unwrap().success(), "txn {g}");
+    };
+    write(0);
+    let dir = Dir::new();
+    let key_list: Vec<String> = keys.iter().map(|k| format!("{k:?}")).collect();
+    dir.resource(
+        "k",
+        &format!(
+            "[template]\nsrc = \"k.tmpl\"\ndest = \"{}\"\nkeys = [{}]\n",
+            dir.join("k.out").display(),
+            key_list.join(", ")
+        ),
+        "{{$g := getv \"/k/000\"}}{{range gets \"/k/*\"}}{{if ne .Value $g}}torn: {{.Key}}={{.Value}}, /k/000={{$g}}\n{{end}}{{end}}keys={{len (gets \"/k/*\")}}\n",
+    );
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut g = 1;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                write(g);
+                g += 1;
+            }
+        });
+        for run in 0..15 {
+            Wconfd::over(&dir, &["-onetime", "-backend", "etcdv3", "-node", &etcd.client_url])
+                .run()
+                .ok();
+            assert_eq!(dir.read("k.out"), "keys=200\n", "run {run}");
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+}
+
+#[test]
+fn a_watch_resumed_after_an_outage_sees_the_writes_made_during_it() {
+    // The daemon knows one member of three. While that member is down the others take a write;
+    // when it is back, the daemon's watch resumes from the revision it had and must deliver
+    // that write, with nothing written afterwards to wake it.
+    let mut members = Etcd::cluster(3);
+    members[1].put("/o/v", "before");
+    let dir = Dir::new();
+    dir.keyed("o", "/o", "{{getv \"/o/v\"}}\n");
+    let child = daemon(&members[0], &dir);
+    eventually(30, "first render", || {
+        dir.exists("o.out") && dir.read("o.out") == "before\n"
+    });
+    members[0].stop();
+    members[1].put_retrying("/o/v", "during");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(dir.read("o.out"), "before\n", "the daemon's only member is down");
+    members[0].restart();
+    eventually(40, "the write made during the outage", || {
+        dir.read("o.out") == "during\n"
+    });
+    stop_daemon(child);
+}

@@ -65,35 +65,24 @@ fn password_and_a_non_zero_database() {
     r.run(&["-n", "0", "set", "/app/name", "in-db-0"]);
     let dir = Dir::new();
     dir.keyed("app", "/app", "{{getv \"/app/name\"}}\n");
+    let node3 = format!("{}/3", r.node());
+    let run = |args: &[&str]| {
+        let mut all = vec!["-onetime", "-backend", "redis"];
+        all.extend_from_slice(args);
+        Wconfd::over(&dir, &all).run()
+    };
     // confd's spelling: the password in -client-key.
-    let mut w = Wconfd::over(
-        &dir,
-        &[
-            "-onetime",
-            "-backend",
-            "redis",
-            "-client-key",
-            "s3cret:!",
-            "-node",
-            &format!("{}/3", r.node()),
-        ],
-    );
-    w.run().ok();
+    run(&["-client-key", "s3cret:!", "-node", &node3]).ok();
     assert_eq!(dir.read("app.out"), "in-db-3\n");
     // -password works too; a wrong one is a clear error.
-    let mut w = Wconfd::over(
-        &dir,
-        &[
-            "-onetime",
-            "-backend",
-            "redis",
-            "-password",
-            "wrong",
-            "-node",
-            &r.node(),
-        ],
-    );
-    w.run().code(1).stderr_has("cannot connect to redis");
+    run(&["-password", "wrong", "-node", &r.node()])
+        .code(1)
+        .stderr_has("cannot connect to redis");
+    // The right one with -password; and the nodes are tried in order: a dead one first.
+    let dead = format!("127.0.0.1:{}", crate::servers::free_port());
+    std::fs::remove_file(dir.join("app.out")).unwrap();
+    run(&["-password", "s3cret:!", "-node", &dead, "-node", &node3]).ok();
+    assert_eq!(dir.read("app.out"), "in-db-3\n");
 }
 
 #[test]

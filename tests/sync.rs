@@ -172,18 +172,23 @@ fn keep_stage_file_keeps_a_copy_even_when_the_destination_changed() {
 }
 
 #[test]
-fn owner_by_name_is_applied() {
+fn owner_and_group_by_name_are_applied() {
     let dir = Dir::new();
-    resource(&dir, "owner = \"nobody\"\n");
+    resource(&dir, "owner = \"nobody\"\ngroup = \"nogroup\"\n");
     Wconfd::file_onetime(&dir).run().ok();
     use std::os::unix::fs::MetadataExt;
-    let uid = std::fs::metadata(dir.join("out/app.conf")).unwrap().uid();
+    let meta = std::fs::metadata(dir.join("out/app.conf")).unwrap();
     let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap().uid.as_raw();
+    let nogroup = nix::unistd::Group::from_name("nogroup").unwrap().unwrap().gid.as_raw();
     if nix::unistd::geteuid().is_root() {
-        assert_eq!(uid, nobody, "root gives the file to nobody");
+        // CI runs as root: both are applied.
+        assert_eq!(meta.uid(), nobody, "root gives the file to nobody");
+        assert_eq!(meta.gid(), nogroup, "and to group nogroup");
+        // In sync now: a second run changes nothing.
+        Wconfd::file_onetime(&dir).run().ok().stderr_lacks("out of sync");
     } else {
         // An unprivileged run cannot chown; the file stays ours (confd ignores the error too).
-        assert_eq!(uid, nix::unistd::geteuid().as_raw());
+        assert_eq!(meta.uid(), nix::unistd::geteuid().as_raw());
     }
     // An unknown owner (the seeds' `owner = "nginx"` on a host without nginx) is a warning.
     let dir = Dir::new();
