@@ -21,6 +21,7 @@ check() { # check SOURCE FIXTURE
 conf="$shared/confd-conformance"
 check "$conf/integration/confdir" tests/fixtures/confd-integration/confdir
 check "$conf/derived-expect" tests/fixtures/confd-integration/expect
+check "$conf/unit-template-cases" tests/fixtures/confd-unit
 # The published listings of seed 000, cut out of the seed text the same way they were made.
 python3 - "$shared/seeds/000_c4728bc8174f836c.txt" <<'PY' || fail=1
 import sys
