@@ -222,6 +222,7 @@ fn workload_row(w: &Workload, scratch: &Path) -> Row {
 
 fn part1(scratch: &Path) {
     println!("## wconfd -onetime -backend file (one JSON file) against Go's text/template (oracle process)\n");
+    println!("wconfd runs at its default log level (info), as a user runs it.\n");
     println!("| workload | keys | wconfd ms | wconfd peak MiB | Go ms | Go peak MiB | wconfd / Go | wconfd time at 10x / at 1x |");
     println!("|---|---|---|---|---|---|---|---|");
     let pairs: [(Workload, Workload); 3] = [

@@ -194,6 +194,7 @@ fn many_keys() -> impl Iterator<Item = (String, String)> {
 }
 
 fn main() {
+    println!("Daemons run with -log-level warn (no per-change INFO lines on their stderr).\n");
     let rt = tokio::runtime::Runtime::new().unwrap();
     if std::env::args().skip(1).any(|a| a == "fetch") {
         return fetch_table(&rt);
