@@ -436,7 +436,22 @@ fn a_watch_resumed_after_an_outage_sees_the_writes_made_during_it() {
     members[1].put("/o/v", "before");
     let dir = Dir::new();
     dir.keyed("o", "/o", "{{getv \"/o/v\"}}\n");
-    let child = daemon(&members[0], &dir);
+    let metrics = format!("127.0.0.1:{}", crate::servers::free_port());
+    let child = Wconfd::over(
+        &dir,
+        &[
+            "-watch",
+            "-backend",
+            "etcdv3",
+            "-interval",
+            "0",
+            "-node",
+            &members[0].client_url,
+            "-metrics-addr",
+            &metrics,
+        ],
+    )
+    .spawn();
     eventually(30, "first render", || {
         dir.exists("o.out") && dir.read("o.out") == "before\n"
     });
@@ -448,5 +463,13 @@ fn a_watch_resumed_after_an_outage_sees_the_writes_made_during_it() {
     eventually(40, "the write made during the outage", || {
         dir.read("o.out") == "during\n"
     });
+    // The operator sees the outage and the recovery in the metrics.
+    let (_, m) = crate::metrics::get(&metrics, "/metrics").unwrap();
+    let counter = |name: &str| crate::metrics::sample(&m, &format!("{name}{{backend=\"etcdv3\"}}"));
+    assert!(
+        counter("wconfd_backend_watch_errors_total").unwrap_or(0.0) >= 1.0,
+        "{m}"
+    );
+    assert!(counter("wconfd_backend_reconnects_total").unwrap_or(0.0) >= 1.0, "{m}");
     stop_daemon(child);
 }

@@ -5,7 +5,7 @@ use crate::util::{eventually, file_daemon, stop_daemon, Dir, Wconfd};
 use std::io::{Read, Write};
 
 /// `GET path` on `addr`: (status code, body).
-fn get(addr: &str, path: &str) -> Option<(u16, String)> {
+pub(crate) fn get(addr: &str, path: &str) -> Option<(u16, String)> {
     let mut s = std::net::TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(std::time::Duration::from_secs(10))).ok()?;
     write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
@@ -20,7 +20,7 @@ fn get(addr: &str, path: &str) -> Option<(u16, String)> {
 }
 
 /// The sample `name{labels}` in an exposition, if present.
-fn sample(metrics: &str, name_and_labels: &str) -> Option<f64> {
+pub(crate) fn sample(metrics: &str, name_and_labels: &str) -> Option<f64> {
     metrics
         .lines()
         .find(|l| l.starts_with(name_and_labels) && l[name_and_labels.len()..].starts_with(' '))

@@ -457,6 +457,8 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
             let mut last = 0u64;
             let mut last_update: Option<tokio::time::Instant> = None;
             let mut backoff = Duration::from_millis(250);
+            // Whether the last watch failed: the next one that succeeds is a reconnection.
+            let mut watch_failing = false;
             loop {
                 let wait = async {
                     if last == 0 || interval.is_zero() {
@@ -488,6 +490,9 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
                         _ = phase.changed() => return,
                     }
                 }
+                if waited.is_ok() && std::mem::take(&mut watch_failing) {
+                    crate::metrics::get().reconnected(&backend_name);
+                }
                 // A pass is never cancelled half-way: it runs to the end before the next check.
                 let failed = match waited {
                     Ok(_) => match counted_pass(&r, backend.as_ref(), &plugins, opts, &backend_name).await {
@@ -507,13 +512,9 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
                         }
                     },
                     Err(e) => {
+                        watch_failing = true;
                         error!("Watch error: {e}");
-                        crate::metrics::get()
-                            .watch_errors
-                            .get_or_create(&crate::metrics::BackendLabel {
-                                backend: backend_name.clone(),
-                            })
-                            .inc();
+                        crate::metrics::get().watch_failed(&backend_name);
                         true
                     }
                 };

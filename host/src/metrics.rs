@@ -70,6 +70,8 @@ pub struct Metrics {
     pub fetch_errors: Family<BackendLabel, Counter>,
     /// Backend watches that failed (each is retried with backoff).
     pub watch_errors: Family<BackendLabel, Counter>,
+    /// Watches that succeeded again after failing: the backend came back.
+    pub reconnects: Family<BackendLabel, Counter>,
     /// Plugin calls that trapped, ran out of time or memory.
     pub plugin_failures: Family<PluginLabel, Counter>,
     /// Largest linear memory any instance of a plugin has been granted.
@@ -105,6 +107,7 @@ pub fn get() -> &'static Metrics {
             command_seconds: Family::new_with_constructor(histogram),
             fetch_errors: Family::default(),
             watch_errors: Family::default(),
+            reconnects: Family::default(),
             plugin_failures: Family::default(),
             plugin_peak_memory: Family::default(),
             health: Mutex::new(BTreeMap::new()),
@@ -152,6 +155,11 @@ pub fn get() -> &'static Metrics {
             m.watch_errors.clone(),
         );
         registry.register(
+            "backend_reconnects",
+            "Watches that succeeded again after failing",
+            m.reconnects.clone(),
+        );
+        registry.register(
             "plugin_failures",
             "Plugin calls that trapped or ran out of time or memory",
             m.plugin_failures.clone(),
@@ -172,6 +180,24 @@ fn unix_seconds(t: SystemTime) -> f64 {
 }
 
 impl Metrics {
+    /// A watch on `backend` failed (it is retried).
+    pub fn watch_failed(&self, backend: &str) {
+        self.watch_errors
+            .get_or_create(&BackendLabel {
+                backend: backend.to_string(),
+            })
+            .inc();
+    }
+
+    /// A watch on `backend` works again after failing.
+    pub fn reconnected(&self, backend: &str) {
+        self.reconnects
+            .get_or_create(&BackendLabel {
+                backend: backend.to_string(),
+            })
+            .inc();
+    }
+
     /// An instance of `plugin` was granted `bytes` of linear memory: keep the largest.
     pub fn plugin_memory(&self, plugin: &str, bytes: usize) {
         let gauge = self.plugin_peak_memory.get_or_create(&PluginLabel {

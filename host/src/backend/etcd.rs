@@ -38,6 +38,8 @@ pub struct EtcdBackend {
     watches: Mutex<HashMap<String, Arc<KeyWatch>>>,
     /// Woken whenever any watch records a change.
     changed: Arc<Notify>,
+    /// `-backend` as given (`etcd` or `etcdv3`), the metrics' label.
+    label: Arc<str>,
 }
 
 impl EtcdBackend {
@@ -74,6 +76,7 @@ impl EtcdBackend {
             nodes,
             watches: Mutex::new(HashMap::new()),
             changed: Arc::new(Notify::new()),
+            label: config.backend.as_str().into(),
         })
     }
 
@@ -94,6 +97,7 @@ impl EtcdBackend {
             key.to_string(),
             w.clone(),
             self.changed.clone(),
+            self.label.clone(),
         ));
         w
     }
@@ -119,14 +123,20 @@ fn tls_options(config: &Config) -> Result<etcd_client::TlsOptions, BackendError>
     Ok(tls)
 }
 
-/// Keep one etcd watch on `key` alive, recording the revision of every change under it.
-async fn run_watch(mut client: Client, key: String, w: Arc<KeyWatch>, changed: Arc<Notify>) {
+/// Keep one etcd watch on `key` alive, recording the revision of every change under it. Errors
+/// and the reconnection after them are counted under `label` in the metrics.
+async fn run_watch(mut client: Client, key: String, w: Arc<KeyWatch>, changed: Arc<Notify>, label: Arc<str>) {
     let mut next = w.start;
     let mut backoff = Duration::from_millis(250);
+    let mut failing = false;
+    let metrics = crate::metrics::get();
     loop {
         let opts = WatchOptions::new().with_prefix().with_start_revision(next.max(1));
         match client.watch(key.as_str(), Some(opts)).await {
             Ok(mut stream) => loop {
+                if std::mem::take(&mut failing) {
+                    metrics.reconnected(&label);
+                }
                 match stream.message().await {
                     Ok(Some(resp)) => {
                         backoff = Duration::from_millis(250);
@@ -169,11 +179,17 @@ async fn run_watch(mut client: Client, key: String, w: Arc<KeyWatch>, changed: A
                     Ok(None) => break,
                     Err(e) => {
                         warn!("Watch error on '{key}': {e}");
+                        metrics.watch_failed(&label);
+                        failing = true;
                         break;
                     }
                 }
             },
-            Err(e) => warn!("Watch error on '{key}': {e}"),
+            Err(e) => {
+                warn!("Watch error on '{key}': {e}");
+                metrics.watch_failed(&label);
+                failing = true;
+            }
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(10));

@@ -428,6 +428,7 @@ async fn run_pubsub(
             Ok(p) => p,
             Err(e) => {
                 warn!("redis watch: {e}");
+                crate::metrics::get().watch_failed("redis");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(10));
                 continue;
@@ -451,6 +452,7 @@ async fn run_pubsub(
         }
         if backoff > Duration::from_millis(250) {
             // Reconnected: events may have been missed, so every watcher re-reads.
+            crate::metrics::get().reconnected("redis");
             let seq = state.seq.fetch_add(1, Ordering::SeqCst) + 1;
             for v in state.latest.lock().unwrap_or_else(|e| e.into_inner()).values_mut() {
                 *v = seq;
@@ -494,6 +496,7 @@ async fn run_pubsub(
             }
         }
         warn!("redis watch connection lost; reconnecting");
+        crate::metrics::get().watch_failed("redis");
         tokio::time::sleep(backoff).await;
         backoff = Duration::from_millis(500);
     }
