@@ -97,6 +97,11 @@ impl ConsulKv {
 
     /// `PUT /v1/kv/<key>` (key without the leading `/`).
     pub fn put(&self, key: &str, value: &str) {
+        self.put_bytes(key, value.as_bytes());
+    }
+
+    /// `PUT` of a value that need not be UTF-8 (Consul stores bytes).
+    pub fn put_bytes(&self, key: &str, value: &[u8]) {
         let (lock, cv) = &*self.state;
         let mut st = lock.lock().unwrap();
         st.index += 1;
@@ -107,7 +112,7 @@ impl ConsulKv {
         st.entries.insert(
             key,
             Entry {
-                value: value.as_bytes().to_vec(),
+                value: value.to_vec(),
                 create_index,
                 modify_index: index,
             },

@@ -91,7 +91,14 @@ impl ConsulClient {
                     let bytes = base64::engine::general_purpose::STANDARD
                         .decode(b64)
                         .map_err(|err| BackendError::Other(format!("GET {url}: {}: bad base64 value: {err}", e.key)))?;
-                    String::from_utf8(bytes).unwrap_or_else(|b| String::from_utf8_lossy(b.as_bytes()).into_owned())
+                    String::from_utf8(bytes).unwrap_or_else(|b| {
+                        // The 0.2.0 backend contract carries text: say what was changed.
+                        wconfd_plugin_sdk::log::warn_once(&format!(
+                            "the value of {} is not UTF-8; its invalid bytes read as U+FFFD",
+                            e.key
+                        ));
+                        String::from_utf8_lossy(b.as_bytes()).into_owned()
+                    })
                 }
                 None => String::new(),
             };

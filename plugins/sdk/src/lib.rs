@@ -101,6 +101,16 @@ pub mod log {
     pub fn warn(message: &str) {
         write(Level::Warn, message);
     }
+    /// [`warn`], the first time this instance meets `message`: for a condition every fetch
+    /// meets again (a value the contract cannot carry), which should be said, not repeated.
+    pub fn warn_once(message: &str) {
+        thread_local! {
+            static SAID: std::cell::RefCell<std::collections::HashSet<String>> = Default::default();
+        }
+        if SAID.with(|said| said.borrow_mut().insert(message.to_string())) {
+            warn(message);
+        }
+    }
     /// A failure.
     pub fn error(message: &str) {
         write(Level::Error, message);
