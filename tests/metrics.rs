@@ -126,3 +126,22 @@ fn a_metrics_address_that_cannot_be_served_stops_the_start() {
         .code(1)
         .stderr_has(&format!("cannot serve metrics on {addr}"));
 }
+
+#[test]
+fn a_plugin_that_runs_out_of_memory_is_counted_by_kind() {
+    let dir = Dir::new();
+    dir.write("data.yaml", "app:\n  v: \"1\"\n");
+    dir.keyed("bomb", "/app", crate::plugins::memory_bomb());
+    let addr = format!("127.0.0.1:{}", free_port());
+    let child = file_daemon(&dir, &["-interval", "3600", "-metrics-addr", &addr]).spawn();
+    let failures = "wconfd_plugin_failures_total{plugin=\"gotemplate\",kind=\"memory\"}";
+    eventually(60, "the memory failure counted", || {
+        get(&addr, "/metrics").is_some_and(|(_, m)| sample(&m, failures).unwrap_or(0.0) >= 1.0)
+    });
+    let (_, m) = get(&addr, "/metrics").unwrap();
+    assert!(
+        sample(&m, "wconfd_plugin_failures_total{plugin=\"gotemplate\",kind=\"trap\"}").is_none(),
+        "{m}"
+    );
+    stop_daemon(child);
+}

@@ -224,15 +224,20 @@ fn a_cache_entry_that_cannot_be_read_is_a_warning_said_once_and_replaced() {
     again.ok().stderr_has("(Cache)").stderr_lacks("WARNING");
 }
 
+/// A template whose render runs the renderer instance out of memory: each `split` of a
+/// million-character string holds a million strings (~24 MiB on wasm32); sixteen alive at once
+/// exceed the instance's 384 MiB cap, so the guest's allocation traps.
+pub(crate) fn memory_bomb() -> String {
+    (0..16)
+        .map(|i| format!("{{{{$v{i} := split (printf \"%01000000d\" 0) \"\"}}}}"))
+        .collect()
+}
+
 #[test]
 fn a_plugin_trap_is_that_resources_error_and_the_next_render_works() {
     let dir = Dir::new();
     dir.write("data.yaml", "app:\n  name: web\n");
-    // Each `split` of a million-character string holds a million strings (~24 MiB on wasm32);
-    // sixteen alive at once exceed the 256 MiB instance cap, so the guest's allocation traps.
-    let bomb: String = (0..16)
-        .map(|i| format!("{{{{$v{i} := split (printf \"%01000000d\" 0) \"\"}}}}"))
-        .collect();
+    let bomb = memory_bomb();
     dir.resource(
         "a_bomb",
         &format!(
@@ -250,7 +255,8 @@ fn a_plugin_trap_is_that_resources_error_and_the_next_render_works() {
         "{{getv \"/app/name\"}}\n",
     );
     let r = Wconfd::file_onetime(&dir).run();
-    r.code(1).stderr_has("renderer plugin \"gotemplate\" failed");
+    r.code(1)
+        .stderr_has("renderer plugin \"gotemplate\" failed: the call reached the instance's memory limit");
     assert!(!dir.exists("bomb.out"));
     assert_eq!(
         dir.read("fine.out"),

@@ -47,6 +47,15 @@ pub struct PluginLabel {
     pub plugin: String,
 }
 
+/// A plugin and how a call into it failed: `trap`, `timeout` or `memory`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PluginFailureLabel {
+    /// The plugin's name.
+    pub plugin: String,
+    /// `trap`, `timeout` or `memory`.
+    pub kind: &'static str,
+}
+
 type Seconds = Gauge<f64, AtomicU64>;
 
 /// Every metric wconfd keeps.
@@ -72,8 +81,8 @@ pub struct Metrics {
     pub watch_errors: Family<BackendLabel, Counter>,
     /// Watches that succeeded again after failing: the backend came back.
     pub reconnects: Family<BackendLabel, Counter>,
-    /// Plugin calls that trapped, ran out of time or memory.
-    pub plugin_failures: Family<PluginLabel, Counter>,
+    /// Plugin calls that trapped, ran out of time or memory, by kind.
+    pub plugin_failures: Family<PluginFailureLabel, Counter>,
     /// Largest linear memory any instance of a plugin has been granted.
     pub plugin_peak_memory: Family<PluginLabel, Gauge>,
     /// Readiness: per resource of the current configuration, when it last succeeded and since
@@ -180,6 +189,16 @@ fn unix_seconds(t: SystemTime) -> f64 {
 }
 
 impl Metrics {
+    /// A call into `plugin` failed (`kind`: `trap`, `timeout` or `memory`).
+    pub fn plugin_failed(&self, plugin: &str, kind: &'static str) {
+        self.plugin_failures
+            .get_or_create(&PluginFailureLabel {
+                plugin: plugin.to_string(),
+                kind,
+            })
+            .inc();
+    }
+
     /// A watch on `backend` failed (it is retried).
     pub fn watch_failed(&self, backend: &str) {
         self.watch_errors

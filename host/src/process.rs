@@ -59,12 +59,6 @@ pub fn render(
             resource: resource.toml_path.display().to_string(),
         })
         .observe(started.elapsed().as_secs_f64());
-    if let Err(RenderError::Plugin { plugin, .. }) = &rendered {
-        metrics
-            .plugin_failures
-            .get_or_create(&crate::metrics::PluginLabel { plugin: plugin.clone() })
-            .inc();
-    }
     rendered.map_err(|e| match e {
         RenderError::Parse { message } => PassError::Render(RenderError::Parse {
             message: format!("Unable to process template {}, {message}", resource.src.display()),

@@ -244,7 +244,7 @@ fn ticks(budget: Duration) -> u64 {
 fn plugin_failure(plugin: &str, what: &str, e: &wasmtime::Error) -> BackendError {
     BackendError::Client(format!(
         "backend plugin {plugin:?} failed in {what}: {}; the instance was discarded",
-        super::describe_trap(e)
+        super::trapped(plugin, e)
     ))
 }
 

@@ -68,7 +68,11 @@ impl HelperPlugin {
         let live = guard.as_mut().expect("made above");
         f(live).map_err(|trap| {
             *guard = None;
-            format!("helper plugin {:?} failed: {}", self.name, super::describe_trap(&trap))
+            format!(
+                "helper plugin {:?} failed: {}",
+                self.name,
+                super::trapped(&self.name, &trap)
+            )
         })
     }
 

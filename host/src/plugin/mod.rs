@@ -146,6 +146,26 @@ pub fn engine() -> wasmtime::Result<Engine> {
 }
 
 /// How a trap or host error inside a plugin call reads in a log line.
+/// A call into `plugin` failed and its instance is discarded: count it in the metrics by kind
+/// (`timeout`, `memory`, `trap`) and say why.
+pub(crate) fn trapped(plugin: &str, e: &wasmtime::Error) -> String {
+    let kind = match e.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::Interrupt | wasmtime::Trap::OutOfFuel) => "timeout",
+        Some(_) => "trap",
+        None if hit_memory_cap(e) => "memory",
+        None => "trap",
+    };
+    crate::metrics::get().plugin_failed(plugin, kind);
+    describe_trap(e)
+}
+
+/// Whether `e` is the limiter refusing to grow linear memory past the cap (wasmtime words it
+/// as a forced trap on growth, or as a growth failure).
+fn hit_memory_cap(e: &wasmtime::Error) -> bool {
+    let root = e.root_cause().to_string();
+    root.contains("forcing trap when growing memory") || root.contains("memory growth failure")
+}
+
 pub(crate) fn describe_trap(e: &wasmtime::Error) -> String {
     match e.downcast_ref::<wasmtime::Trap>() {
         Some(wasmtime::Trap::Interrupt) => "the call ran past its time limit and was interrupted".into(),
@@ -155,11 +175,10 @@ pub(crate) fn describe_trap(e: &wasmtime::Error) -> String {
         // The limiter's refusal to grow memory, or a host error: the cause, without the wasm
         // backtrace wasmtime wraps it in (a log line, not a debugger session).
         None => {
-            let root = e.root_cause().to_string();
-            if root.contains("memory growth failure") {
+            if hit_memory_cap(e) {
                 "the call reached the instance's memory limit".into()
             } else {
-                root
+                e.root_cause().to_string()
             }
         }
     }

@@ -155,7 +155,7 @@ impl WasmRenderer {
             Err(trap) => {
                 // A trapped instance cannot be entered again: drop it and its templates.
                 *guard = None;
-                Err(self.plugin_error(super::describe_trap(&trap)))
+                Err(self.plugin_error(super::trapped(&self.name, &trap)))
             }
         }
     }
