@@ -8,7 +8,9 @@
 //! - option `trap` = `get` or `watch` panics in that call (`watch` only after the first call);
 //! - option `spin` = `get` loops forever in `get-values`;
 //! - option `synthetic` = N answers every `get-values` with N pairs made once in `open` and
-//!   no I/O (what crossing the WebAssembly boundary costs, for the benchmarks).
+//!   no I/O (what crossing the WebAssembly boundary costs, for the benchmarks); with
+//!   `synthetic_copies` = C it makes C copies up front and hands one over per call without
+//!   copying it, so a benchmark of C calls times the crossing alone.
 
 use wconfd_plugin_sdk::backend::{BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot};
 use wconfd_plugin_sdk::http;
@@ -26,6 +28,8 @@ impl Guest for Probe {
 struct ProbeClient {
     config: Config,
     synthetic: Vec<Kv>,
+    /// Ready-made answers, moved out one per call (then `synthetic` is cloned).
+    copies: std::cell::RefCell<Vec<Vec<Kv>>>,
 }
 
 impl ProbeClient {
@@ -64,13 +68,19 @@ impl ProbeClient {
 impl GuestClient for ProbeClient {
     fn open(config: Config) -> Result<Client, BackendError> {
         let n: usize = wconfd_plugin_sdk::backend::option_or(&config, "synthetic", 0)?;
-        let synthetic = (0..n)
+        let synthetic: Vec<Kv> = (0..n)
             .map(|i| Kv {
                 key: format!("/big/k{i:05}"),
                 value: format!("value-{i}"),
             })
             .collect();
-        Ok(Client::new(ProbeClient { config, synthetic }))
+        let copies: usize = wconfd_plugin_sdk::backend::option_or(&config, "synthetic_copies", 0)?;
+        let copies = std::cell::RefCell::new((0..copies).map(|_| synthetic.clone()).collect());
+        Ok(Client::new(ProbeClient {
+            config,
+            synthetic,
+            copies,
+        }))
     }
 
     fn get_values(&self, keys: Vec<String>) -> Result<Snapshot, BackendError> {
@@ -82,10 +92,8 @@ impl GuestClient for ProbeClient {
             loop {}
         }
         if !self.synthetic.is_empty() {
-            return Ok(Snapshot {
-                revision: 1,
-                kvs: self.synthetic.clone(),
-            });
+            let kvs = self.copies.borrow_mut().pop().unwrap_or_else(|| self.synthetic.clone());
+            return Ok(Snapshot { revision: 1, kvs });
         }
         let mut kvs = Vec::new();
         for key in &keys {
