@@ -50,6 +50,8 @@ mod limits;
 mod helpers;
 // DNS SRV: node discovery and lookupSRV against a DNS server on loopback.
 mod srv;
+// Tenants: keys, roots and commands confined.
+mod tenants;
 // Go strings are bytes: templates and backend values that are not UTF-8.
 mod go_strings;
 // `wconfd plugin new` and `wconfd plugin inspect`.

@@ -26,10 +26,18 @@ pub struct Failure {
 /// command adds).
 const POLL: Duration = Duration::from_millis(5);
 
-/// Run `cmd`; `timeout` `None` waits for as long as it takes.
-pub fn run(cmd: &str, timeout: Option<Duration>) -> Result<String, Failure> {
+/// Run `cmd`; `timeout` `None` waits for as long as it takes; `run_as` `(uid, gid)` runs it as
+/// that user and group (a tenant's; it needs wconfd to run as root).
+pub fn run(cmd: &str, timeout: Option<Duration>, run_as: Option<(u32, u32)>) -> Result<String, Failure> {
     debug!("Running {cmd}");
-    let mut child = Command::new("/bin/sh")
+    let mut command = Command::new("/bin/sh");
+    if let Some((uid, gid)) = run_as {
+        use std::os::unix::process::CommandExt;
+        // std drops wconfd's supplementary groups when root changes the uid: the command
+        // gets exactly the tenant's user and group.
+        command.uid(uid).gid(gid);
+    }
+    let mut child = command
         .arg("-c")
         .arg(format!("exec 2>&1; {cmd}"))
         .stdin(Stdio::null())

@@ -119,14 +119,15 @@ pub async fn load_resources_with(c: &Config, plugins: &Arc<Plugins>) -> Result<O
         min_reload_interval: c.min_reload_interval,
         helpers: c.helpers.clone(),
     };
-    let loaded = resource::load_dir(&conf_d, &defaults).map_err(|e| format!("stat {}: {e}", conf_d.display()))?;
-    for w in &loaded.warnings {
-        warn!("{w}");
-    }
+    let mut loaded = resource::load_dir(&conf_d, &defaults).map_err(|e| format!("stat {}: {e}", conf_d.display()))?;
     let mut set = ResourceSet {
         resources: Vec::new(),
         failures: Vec::new(),
     };
+    load_tenants(c, &defaults, &mut loaded, &mut set);
+    for w in &loaded.warnings {
+        warn!("{w}");
+    }
     for e in loaded.errors {
         set.failures.push((e.path().display().to_string(), e.to_string()));
     }
@@ -164,7 +165,49 @@ pub async fn load_resources_with(c: &Config, plugins: &Arc<Plugins>) -> Result<O
 }
 
 fn log_failure(resource: &Resource, e: &PassError) {
-    error!("{}: {e}", resource.toml_path.display());
+    error!("{}: {e}", resource.label());
+}
+
+/// Add each tenant's resources (`<confdir>/tenants.d`) to `loaded`, those it may run: a
+/// resource asking for keys, destinations or commands beyond its tenant's is a failure naming
+/// both, as is a tenant file that cannot be read.
+fn load_tenants(c: &Config, defaults: &Defaults, loaded: &mut resource::Loaded, set: &mut ResourceSet) {
+    let (tenants, errors) = crate::tenant::load_dir(&c.confdir);
+    for e in errors {
+        set.failures
+            .push((c.confdir.join("tenants.d").display().to_string(), e));
+    }
+    for tenant in tenants {
+        let tenant = Arc::new(tenant);
+        let conf_d = tenant.confdir.join("conf.d");
+        let theirs = Defaults {
+            template_dir: tenant.confdir.join("templates"),
+            ..defaults.clone()
+        };
+        let found = match resource::load_dir(&conf_d, &theirs) {
+            Ok(found) => found,
+            Err(e) => {
+                let who = format!("tenant {}", tenant.name);
+                let why = format!("{who}: stat {}: {e}", conf_d.display());
+                set.failures.push((who, why));
+                continue;
+            }
+        };
+        loaded.warnings.extend(found.warnings);
+        for e in found.errors {
+            set.failures.push((
+                format!("tenant {}: {}", tenant.name, e.path().display()),
+                format!("tenant {}: {e}", tenant.name),
+            ));
+        }
+        for mut r in found.resources {
+            r.tenant = Some(tenant.clone());
+            match tenant.admit(&r) {
+                Ok(()) => loaded.resources.push(r),
+                Err(why) => set.failures.push((r.label(), format!("{}: refused: {why}", r.label()))),
+            }
+        }
+    }
 }
 
 /// One pass of `resource`, counted in the metrics.

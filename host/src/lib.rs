@@ -22,6 +22,7 @@ pub mod process;
 pub mod resource;
 pub mod sync;
 pub mod systemd;
+pub mod tenant;
 
 /// wconfd's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

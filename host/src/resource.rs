@@ -47,6 +47,18 @@ pub struct Resource {
     pub wait: Option<crate::config::duration::Wait>,
     /// Least time between two updates (and so reloads) of this resource (wconfd extension).
     pub min_reload_interval: Option<std::time::Duration>,
+    /// The tenant the resource belongs to (`None`: the operator's own confdir).
+    pub tenant: Option<std::sync::Arc<crate::tenant::Tenant>>,
+}
+
+impl Resource {
+    /// How log lines name the resource: its file, after its tenant's name if it has one.
+    pub fn label(&self) -> String {
+        match &self.tenant {
+            Some(t) => format!("tenant {}: {}", t.name, self.toml_path.display()),
+            None => self.toml_path.display().to_string(),
+        }
+    }
 }
 
 impl Resource {
@@ -460,6 +472,7 @@ pub fn load_file(path: &Path, defaults: &Defaults) -> Result<(Resource, Vec<Stri
         command_timeout,
         wait,
         min_reload_interval,
+        tenant: None,
     };
     Ok((resource, warnings))
 }

@@ -67,6 +67,9 @@ pub enum SyncError {
         /// The command's output.
         output: String,
     },
+    /// The write would leave the resource's tenant's roots (checked at each write).
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> SyncError {
@@ -132,7 +135,8 @@ fn run_command(
     timeout: Option<std::time::Duration>,
 ) -> Result<(), (String, String)> {
     let started = std::time::Instant::now();
-    let result = crate::command::run(cmd, timeout);
+    let run_as = resource.tenant.as_ref().and_then(|t| t.run_as);
+    let result = crate::command::run(cmd, timeout, run_as);
     crate::metrics::get()
         .command_seconds
         .get_or_create(&crate::metrics::CommandLabel {
@@ -141,12 +145,19 @@ fn run_command(
         })
         .observe(started.elapsed().as_secs_f64());
     match result {
+        // A tenant's command output is said under its name.
         Ok(text) => {
-            debug!("{}", crate::log::go_quote(&text));
+            match &resource.tenant {
+                Some(t) => debug!("tenant {}: {}", t.name, crate::log::go_quote(&text)),
+                None => debug!("{}", crate::log::go_quote(&text)),
+            }
             Ok(())
         }
         Err(f) => {
-            error!("{}", crate::log::go_quote(&f.output));
+            match &resource.tenant {
+                Some(t) => error!("tenant {}: {}", t.name, crate::log::go_quote(&f.output)),
+                None => error!("{}", crate::log::go_quote(&f.output)),
+            }
             Err((f.status, f.output))
         }
     }
@@ -177,6 +188,9 @@ pub fn sync(resource: &Resource, content: &[u8], opts: SyncOptions) -> Result<Ou
     let uid = resource.uid.unwrap_or_else(|| nix::unistd::geteuid().as_raw());
     let gid = resource.gid.unwrap_or_else(|| nix::unistd::getegid().as_raw());
 
+    if let Some(tenant) = &resource.tenant {
+        tenant.check_dest(dest).map_err(SyncError::Refused)?;
+    }
     let (mut stage, mut file) = create_stage(dest)?;
     file.write_all(content)
         .map_err(io(format!("cannot write stage file {}", stage.path.display())))?;

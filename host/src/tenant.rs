@@ -1,0 +1,176 @@
+//! Tenants: teams or customers whose confdirs one daemon serves, each confined to the keys,
+//! destinations and commands the operator gave it.
+//!
+//! A tenant is a file `<confdir>/tenants.d/<name>.toml` (the operator's confdir; no such
+//! directory means no tenants and nothing changes):
+//!
+//! ```toml
+//! confdir = "/srv/team-a/confd"   # its conf.d/ and templates/
+//! prefixes = ["/team-a"]          # the only keys its resources may name
+//! roots = ["/srv/team-a/out"]     # the only places its destinations may be
+//! commands = true                 # may its resources have check_cmd/reload_cmd? (default: no)
+//! user = "team-a"                 # commands run as this user and group (when wconfd is root)
+//! group = "team-a"
+//! ```
+//!
+//! Keys and commands are checked when a resource loads: a resource asking for more is refused,
+//! naming the tenant and the resource, and the others run. Destinations are checked at load
+//! and again at every write, after resolving `..` and symlinks, so a symlink planted in a root
+//! cannot send a write elsewhere.
+
+use crate::resource::Resource;
+use std::path::{Path, PathBuf};
+
+/// One tenant's policy.
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    /// Its name (the file's stem), in every log line about its resources.
+    pub name: String,
+    /// Its confdir (`conf.d/`, `templates/`).
+    pub confdir: PathBuf,
+    /// Key prefixes its resources may read (path boundaries, as backends match keys).
+    pub prefixes: Vec<String>,
+    /// Directories its destinations must lie under (as given; resolved at each check).
+    pub roots: Vec<PathBuf>,
+    /// Whether its resources may run `check_cmd` and `reload_cmd`.
+    pub commands: bool,
+    /// `(uid, gid)` its commands run as; `None`: wconfd's own.
+    pub run_as: Option<(u32, u32)>,
+}
+
+/// The tenants configured under `<confdir>/tenants.d`, and each file that could not be read
+/// (with why: file, line, key).
+pub fn load_dir(confdir: &Path) -> (Vec<Tenant>, Vec<String>) {
+    let dir = confdir.join("tenants.d");
+    let Ok(files) = crate::resource::find_toml_files(&dir) else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut tenants = Vec::new();
+    let mut errors = Vec::new();
+    for path in files {
+        match load_file(&path) {
+            Ok(t) => tenants.push(t),
+            Err(e) => errors.push(e),
+        }
+    }
+    (tenants, errors)
+}
+
+fn load_file(path: &Path) -> Result<Tenant, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        confdir: PathBuf,
+        prefixes: Vec<String>,
+        roots: Vec<PathBuf>,
+        #[serde(default)]
+        commands: bool,
+        user: Option<String>,
+        group: Option<String>,
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let f: File = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| 1 + text[..s.start.min(text.len())].matches('\n').count());
+        format!("{}:{}: {}", path.display(), line.unwrap_or(0), e.message().trim())
+    })?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bad = |key: &str, why: String| format!("{}: key '{key}': {why}", path.display());
+    if f.prefixes.is_empty() || f.prefixes.iter().any(|p| !p.starts_with('/')) {
+        return Err(bad("prefixes", "give at least one, each starting with '/'".into()));
+    }
+    if f.roots.is_empty() || f.roots.iter().any(|r| !r.is_absolute()) {
+        return Err(bad("roots", "give at least one absolute directory".into()));
+    }
+    let uid = match &f.user {
+        None => None,
+        Some(u) => Some(
+            nix::unistd::User::from_name(u)
+                .ok()
+                .flatten()
+                .ok_or_else(|| bad("user", format!("unknown user {u:?}")))?,
+        ),
+    };
+    let gid = match &f.group {
+        None => uid.as_ref().map(|u| u.gid.as_raw()),
+        Some(g) => Some(
+            nix::unistd::Group::from_name(g)
+                .ok()
+                .flatten()
+                .ok_or_else(|| bad("group", format!("unknown group {g:?}")))?
+                .gid
+                .as_raw(),
+        ),
+    };
+    let run_as = match (uid, gid) {
+        (Some(u), Some(g)) => Some((u.uid.as_raw(), g)),
+        (None, Some(g)) => Some((nix::unistd::geteuid().as_raw(), g)),
+        _ => None,
+    };
+    Ok(Tenant {
+        name,
+        confdir: f.confdir,
+        prefixes: f.prefixes.iter().map(|p| crate::resource::clean_path(p)).collect(),
+        roots: f.roots,
+        commands: f.commands,
+        run_as,
+    })
+}
+
+impl Tenant {
+    /// Whether `resource` stays within this tenant's keys, destinations and commands.
+    pub fn admit(&self, resource: &Resource) -> Result<(), String> {
+        if let Some(key) = resource
+            .prefixed_keys
+            .iter()
+            .find(|k| !self.prefixes.iter().any(|p| crate::backend::under(k, p)))
+        {
+            return Err(format!(
+                "key {key} is outside the tenant's prefixes ({})",
+                self.prefixes.join(", ")
+            ));
+        }
+        if !self.commands && (resource.check_cmd.is_some() || resource.reload_cmd.is_some()) {
+            return Err("the tenant may not run commands (check_cmd, reload_cmd)".into());
+        }
+        self.check_dest(&resource.dest)
+    }
+
+    /// Whether a write to `dest` stays under a root, with `..` and every symlink resolved now.
+    /// The file itself is replaced by a rename, which never follows a symlink at `dest`, so
+    /// what counts is the directory the stage file is created in.
+    pub fn check_dest(&self, dest: &Path) -> Result<(), String> {
+        let outside = || {
+            format!(
+                "destination {} is outside the tenant's roots ({})",
+                dest.display(),
+                self.roots
+                    .iter()
+                    .map(|r| r.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let dir = match dest.parent() {
+            Some(d) if dest.is_absolute() && !d.as_os_str().is_empty() => d,
+            _ => return Err(outside()),
+        };
+        let real_dir = dir
+            .canonicalize()
+            .map_err(|e| format!("destination directory {}: {e}", dir.display()))?;
+        let inside = self
+            .roots
+            .iter()
+            .filter_map(|r| r.canonicalize().ok())
+            .any(|root| real_dir.starts_with(&root));
+        if inside && dest.file_name().is_some_and(|n| n != "..") {
+            Ok(())
+        } else {
+            Err(outside())
+        }
+    }
+}
