@@ -152,3 +152,26 @@ fn a_tenants_commands_run_as_its_user_and_are_logged_under_its_name() {
     }
     assert!(!dir.exists("a-out/app.conf"), "a failed check leaves no destination");
 }
+
+#[test]
+fn a_tenants_templates_see_only_what_it_was_granted() {
+    let dir = Dir::new();
+    operator_and_tenant(&dir, "[grants]\nenv = [\"TEAM_A_REGION\"]\n");
+    let probe = "region={{getenv \"TEAM_A_REGION\"}} secret={{getenv \"WCONFD_TEST_SECRET\"}} passwd={{fileExists \"/etc/passwd\"}} ip={{lookupIP \"localhost\"}}\n";
+    tenant_resource(&dir, "probe", "/team-a", &dir.join("a-out/probe.conf"), "", probe);
+    dir.keyed("ops_probe", "/ops", probe);
+    Wconfd::file_onetime(&dir)
+        .env("TEAM_A_REGION", "eu")
+        .env("WCONFD_TEST_SECRET", "s3")
+        .run()
+        .ok();
+    // The tenant (its own renderer instance, deny by default): the one variable granted, no
+    // files, no DNS.
+    assert_eq!(dir.read("a-out/probe.conf"), "region=eu secret= passwd=false ip=[]\n");
+    // The operator's resource keeps confd's grants.
+    let ops = dir.read("ops_probe.out");
+    assert!(
+        ops.starts_with("region=eu secret=s3 passwd=true ip=[") && !ops.contains("ip=[]"),
+        "{ops}"
+    );
+}

@@ -141,7 +141,7 @@ pub async fn load_resources_with(c: &Config, plugins: &Arc<Plugins>) -> Result<O
             .into_iter()
             .map(|r| {
                 debug!("Found template: {}", r.toml_path.display());
-                let check = plugins.renderer(&r.renderer).and_then(|rd| {
+                let check = plugins.renderer_for(&r.renderer, r.tenant.as_deref()).and_then(|rd| {
                     let helpers = plugins.helper_set(&r.helpers)?;
                     rd.check_with_helpers(&r.template_name(), &r.template_text, &helpers)
                         .map_err(|e| e.to_string())

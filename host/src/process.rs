@@ -38,7 +38,9 @@ pub fn render(
     plugins: &Plugins,
     kv: std::collections::BTreeMap<String, Vec<u8>>,
 ) -> Result<Vec<u8>, PassError> {
-    let renderer = plugins.renderer(&resource.renderer).map_err(PassError::Renderer)?;
+    let renderer = plugins
+        .renderer_for(&resource.renderer, resource.tenant.as_deref())
+        .map_err(PassError::Renderer)?;
     let helpers = plugins.helper_set(&resource.helpers).map_err(PassError::Renderer)?;
     // Values move into the pairs the guest receives: one copy per key, none per value.
     let kvs: Vec<Entry> = kv

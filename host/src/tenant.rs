@@ -11,7 +11,15 @@
 //! commands = true                 # may its resources have check_cmd/reload_cmd? (default: no)
 //! user = "team-a"                 # commands run as this user and group (when wconfd is root)
 //! group = "team-a"
+//!
+//! [grants]                        # what its templates may ask of the host; default: nothing
+//! env = ["TEAM_A_REGION"]         # getenv of these names only
+//! file_exists = false             # fileExists (false: always false)
+//! dns = false                     # lookupIP, lookupSRV (false: always empty)
 //! ```
+//!
+//! A tenant's resources render in instances of their own (no memory shared with another
+//! tenant's, a trap discards only the tenant's), with the tenant's grants.
 //!
 //! Keys and commands are checked when a resource loads: a resource asking for more is refused,
 //! naming the tenant and the resource, and the others run. Destinations are checked at load
@@ -36,6 +44,8 @@ pub struct Tenant {
     pub commands: bool,
     /// `(uid, gid)` its commands run as; `None`: wconfd's own.
     pub run_as: Option<(u32, u32)>,
+    /// What its templates may ask of the host (deny by default).
+    pub grants: crate::plugin::Grants,
 }
 
 /// The tenants configured under `<confdir>/tenants.d`, and each file that could not be read
@@ -67,6 +77,18 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
         commands: bool,
         user: Option<String>,
         group: Option<String>,
+        #[serde(default)]
+        grants: GrantsFile,
+    }
+    #[derive(serde::Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    struct GrantsFile {
+        #[serde(default)]
+        env: Vec<String>,
+        #[serde(default)]
+        file_exists: bool,
+        #[serde(default)]
+        dns: bool,
     }
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let f: File = toml::from_str(&text).map_err(|e| {
@@ -118,6 +140,15 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
         roots: f.roots,
         commands: f.commands,
         run_as,
+        grants: crate::plugin::Grants {
+            env: if f.grants.env.is_empty() {
+                crate::plugin::EnvGrant::Nothing
+            } else {
+                crate::plugin::EnvGrant::Only(f.grants.env)
+            },
+            file_exists: f.grants.file_exists,
+            dns: f.grants.dns,
+        },
     })
 }
 

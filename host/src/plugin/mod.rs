@@ -29,7 +29,7 @@ pub use backend::{BackendPlugin, PluginBackend};
 pub use bindings::wconfd::plugin::types::Entry;
 pub use engine_config::PLUGIN_THREAD_STACK;
 pub use helpers::{HelperPlugin, HelperSet};
-pub use limits::{Grants, Limits};
+pub use limits::{EnvGrant, Grants, Limits};
 pub use renderer::{RenderError, WasmRenderer};
 
 use cache::Cache;
@@ -205,6 +205,8 @@ pub struct Plugins {
     helpers: BTreeMap<String, HelperSource>,
     /// Checked helper sets by the list of library names, shared by resources choosing alike.
     helper_sets: Mutex<HashMap<Vec<String>, HelperSetResult>>,
+    /// Each tenant's own instance of each renderer it uses, by (tenant, renderer).
+    tenant_renderers: Mutex<HashMap<(String, String), Arc<WasmRenderer>>>,
     /// The engine and limits built-in helpers are made ready with.
     engine: Option<Engine>,
     limits: Limits,
@@ -505,6 +507,24 @@ impl Plugins {
             Some(Err(e)) => Err(format!("renderer {name:?} is unavailable: {e}")),
             None => Err(format!("no renderer plugin named {name:?}")),
         }
+    }
+
+    /// The renderer called `name` for a resource of `tenant`: the shared one for the operator's
+    /// resources, else the tenant's own instance with the tenant's grants (made on first use).
+    pub fn renderer_for(
+        &self,
+        name: &str,
+        tenant: Option<&crate::tenant::Tenant>,
+    ) -> Result<Arc<WasmRenderer>, String> {
+        let shared = self.renderer(name)?;
+        let Some(tenant) = tenant else {
+            return Ok(shared);
+        };
+        let mut theirs = self.tenant_renderers.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(theirs
+            .entry((tenant.name.clone(), name.to_string()))
+            .or_insert_with(|| Arc::new(shared.with_grants(tenant.grants.clone())))
+            .clone())
     }
 
     /// The helper library called `name`, made ready if it is a built-in not used before.

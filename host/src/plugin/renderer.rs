@@ -44,6 +44,7 @@ pub enum RenderError {
 }
 
 /// A renderer, as the version of the contract it was built against.
+#[derive(Clone)]
 pub(crate) enum RendererPre {
     /// `wconfd:plugin@0.3.0`: helpers.
     Current(RendererPluginPre<PluginState>),
@@ -88,6 +89,19 @@ impl WasmRenderer {
     /// The plugin's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The same renderer with `grants`, as an instance of its own: a tenant's templates run in
+    /// their own linear memory, see only what the tenant was granted, and a trap discards only
+    /// the tenant's instance.
+    pub fn with_grants(&self, grants: Grants) -> WasmRenderer {
+        WasmRenderer::new(
+            self.name.clone(),
+            self.engine.clone(),
+            self.pre.clone(),
+            grants,
+            self.limits.clone(),
+        )
     }
 
     fn plugin_error(&self, e: impl std::fmt::Display) -> RenderError {
