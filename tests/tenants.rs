@@ -175,3 +175,33 @@ fn a_tenants_templates_see_only_what_it_was_granted() {
         "{ops}"
     );
 }
+
+#[test]
+fn a_tenants_limits_bound_its_renders_only() {
+    let dir = Dir::new();
+    operator_and_tenant(&dir, "[limits]\nrender_time = \"100ms\"\noutput = \"16B\"\n");
+    // About 16 million loop iterations: far past 100 ms, well within the global 10 s.
+    let spin = "{{range seq 1 4000}}{{range seq 1 4000}}{{end}}{{end}}spun\n";
+    tenant_resource(&dir, "spin", "/team-a", &dir.join("a-out/spin.conf"), "", spin);
+    tenant_resource(
+        &dir,
+        "big",
+        "/team-a",
+        &dir.join("a-out/big.conf"),
+        "",
+        "{{range seq 1 10}}0123456789{{end}}\n",
+    );
+    tenant_resource(&dir, "small", "/team-a", &dir.join("a-out/small.conf"), "", "ok\n");
+    dir.keyed("ops_spin", "/ops", spin);
+    let run = Wconfd::file_onetime(&dir).run();
+    run.code(1)
+        .stderr_has(&format!(
+            "tenant a: {}: renderer plugin \"gotemplate\" failed: the call ran past its time limit",
+            dir.join("a/conf.d/spin.toml").display()
+        ))
+        .stderr_has("the output of 101 bytes exceeds the tenant's limit of 16 bytes");
+    assert!(!dir.exists("a-out/spin.conf") && !dir.exists("a-out/big.conf"));
+    assert_eq!(dir.read("a-out/small.conf"), "ok\n");
+    // The operator's resource, under the global limits, renders the same loop.
+    assert_eq!(dir.read("ops_spin.out"), "spun\n");
+}

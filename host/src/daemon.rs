@@ -202,6 +202,7 @@ fn load_tenants(c: &Config, defaults: &Defaults, loaded: &mut resource::Loaded, 
         }
         for mut r in found.resources {
             r.tenant = Some(tenant.clone());
+            r.min_reload_interval = r.min_reload_interval.max(tenant.min_reload_interval);
             match tenant.admit(&r) {
                 Ok(()) => loaded.resources.push(r),
                 Err(why) => set.failures.push((r.label(), format!("{}: refused: {why}", r.label()))),

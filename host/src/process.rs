@@ -61,12 +61,23 @@ pub fn render(
             resource: resource.toml_path.display().to_string(),
         })
         .observe(started.elapsed().as_secs_f64());
-    rendered.map_err(|e| match e {
+    let bytes = rendered.map_err(|e| match e {
         RenderError::Parse { message } => PassError::Render(RenderError::Parse {
             message: format!("Unable to process template {}, {message}", resource.src.display()),
         }),
         other => PassError::Render(other),
-    })
+    })?;
+    if let Some(limit) = resource.tenant.as_ref().and_then(|t| t.max_output_bytes) {
+        if bytes.len() > limit {
+            return Err(PassError::Render(RenderError::Exec {
+                message: format!(
+                    "the output of {} bytes exceeds the tenant's limit of {limit} bytes",
+                    bytes.len()
+                ),
+            }));
+        }
+    }
+    Ok(bytes)
 }
 
 /// One full pass: fetch, render, sync. Returns what sync did and the backend revision the

@@ -12,6 +12,13 @@
 //! user = "team-a"                 # commands run as this user and group (when wconfd is root)
 //! group = "team-a"
 //!
+//! [limits]                        # its renderer instance's, instead of the global ones
+//! memory = "128MiB"               # linear memory (the built-in renderer needs 80MiB or more)
+//! render_time = "2s"              # time per compile or render
+//! output = "1MiB"                 # largest destination
+//! templates = 64                  # parsed templates kept
+//! min_reload_interval = "30s"     # least time between two updates of one of its resources
+//!
 //! [grants]                        # what its templates may ask of the host; default: nothing
 //! env = ["TEAM_A_REGION"]         # getenv of these names only
 //! file_exists = false             # fileExists (false: always false)
@@ -46,6 +53,12 @@ pub struct Tenant {
     pub run_as: Option<(u32, u32)>,
     /// What its templates may ask of the host (deny by default).
     pub grants: crate::plugin::Grants,
+    /// Its renderer instances' limits.
+    pub limits: crate::plugin::Limits,
+    /// Largest destination its resources may write.
+    pub max_output_bytes: Option<usize>,
+    /// Least time between two updates of one of its resources (at least the resource's own).
+    pub min_reload_interval: Option<std::time::Duration>,
 }
 
 /// The tenants configured under `<confdir>/tenants.d`, and each file that could not be read
@@ -79,6 +92,17 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
         group: Option<String>,
         #[serde(default)]
         grants: GrantsFile,
+        #[serde(default)]
+        limits: LimitsFile,
+    }
+    #[derive(serde::Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    struct LimitsFile {
+        memory: Option<String>,
+        render_time: Option<String>,
+        output: Option<String>,
+        templates: Option<usize>,
+        min_reload_interval: Option<String>,
     }
     #[derive(serde::Deserialize, Default)]
     #[serde(deny_unknown_fields)]
@@ -128,6 +152,31 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
                 .as_raw(),
         ),
     };
+    let mut limits = crate::plugin::Limits::default();
+    let size = |key: &str, v: &Option<String>| -> Result<Option<usize>, String> {
+        v.as_deref()
+            .map(|s| parse_size(s).ok_or_else(|| bad(key, format!("invalid size {s:?} (e.g. \"128MiB\")"))))
+            .transpose()
+    };
+    let duration = |key: &str, v: &Option<String>| -> Result<Option<std::time::Duration>, String> {
+        v.as_deref()
+            .map(|s| {
+                crate::config::duration::parse(s)
+                    .ok_or_else(|| bad(key, format!("invalid duration {s:?} (e.g. \"2s\")")))
+            })
+            .transpose()
+    };
+    if let Some(m) = size("limits.memory", &f.limits.memory)? {
+        limits.memory_bytes = m;
+    }
+    if let Some(t) = duration("limits.render_time", &f.limits.render_time)? {
+        limits.call_timeout = t;
+    }
+    if let Some(n) = f.limits.templates {
+        limits.max_templates = n.max(1);
+    }
+    let max_output_bytes = size("limits.output", &f.limits.output)?;
+    let min_reload_interval = duration("limits.min_reload_interval", &f.limits.min_reload_interval)?;
     let run_as = match (uid, gid) {
         (Some(u), Some(g)) => Some((u.uid.as_raw(), g)),
         (None, Some(g)) => Some((nix::unistd::geteuid().as_raw(), g)),
@@ -149,7 +198,28 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
             file_exists: f.grants.file_exists,
             dns: f.grants.dns,
         },
+        limits,
+        max_output_bytes,
+        min_reload_interval,
     })
+}
+
+/// `"128MiB"`, `"64KiB"`, `"1GiB"`, `"4096"` (bytes) as a byte count.
+fn parse_size(s: &str) -> Option<usize> {
+    let s = s.trim();
+    let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, ""),
+    };
+    let n: usize = digits.parse().ok()?;
+    let scale: usize = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(scale)
 }
 
 impl Tenant {

@@ -523,7 +523,7 @@ impl Plugins {
         let mut theirs = self.tenant_renderers.lock().unwrap_or_else(|e| e.into_inner());
         Ok(theirs
             .entry((tenant.name.clone(), name.to_string()))
-            .or_insert_with(|| Arc::new(shared.with_grants(tenant.grants.clone())))
+            .or_insert_with(|| Arc::new(shared.with_policy(tenant.grants.clone(), tenant.limits.clone())))
             .clone())
     }
 

@@ -91,17 +91,11 @@ impl WasmRenderer {
         &self.name
     }
 
-    /// The same renderer with `grants`, as an instance of its own: a tenant's templates run in
-    /// their own linear memory, see only what the tenant was granted, and a trap discards only
-    /// the tenant's instance.
-    pub fn with_grants(&self, grants: Grants) -> WasmRenderer {
-        WasmRenderer::new(
-            self.name.clone(),
-            self.engine.clone(),
-            self.pre.clone(),
-            grants,
-            self.limits.clone(),
-        )
+    /// The same renderer with `grants` and `limits`, as an instance of its own: a tenant's
+    /// templates run in their own linear memory, see only what the tenant was granted, and a
+    /// trap discards only the tenant's instance.
+    pub fn with_policy(&self, grants: Grants, limits: Limits) -> WasmRenderer {
+        WasmRenderer::new(self.name.clone(), self.engine.clone(), self.pre.clone(), grants, limits)
     }
 
     fn plugin_error(&self, e: impl std::fmt::Display) -> RenderError {
