@@ -52,6 +52,8 @@ mod helpers;
 mod srv;
 // Tenants: keys, roots and commands confined.
 mod tenants;
+// Hostile plugin code: what it tries to reach, it does not.
+mod sandbox;
 // Go strings are bytes: templates and backend values that are not UTF-8.
 mod go_strings;
 // `wconfd plugin new` and `wconfd plugin inspect`.

@@ -33,6 +33,11 @@ pub use wconfd::plugin::types::{FunctionInfo, Kv, Node};
 
 use std::collections::BTreeMap;
 
+/// Log lines in the host's log, prefixed with the library's name.
+pub mod log {
+    crate::log_functions!(crate::helpers::wconfd::plugin::log);
+}
+
 /// A function's entry in [`Guest::functions`].
 pub fn function(name: &str, arity: u32, variadic: bool, description: &str) -> FunctionInfo {
     FunctionInfo {

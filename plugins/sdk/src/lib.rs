@@ -85,36 +85,46 @@ pub mod backend {
     }
 }
 
-/// Log lines in the host's log, prefixed with the plugin's name.
-pub mod log {
-    use crate::wconfd::plugin::log::{write, Level};
+/// The log functions over one contract version's `log` import (backends use 0.2.0's, helper
+/// libraries 0.3.0's: a component may import only the version its world names).
+macro_rules! log_functions {
+    ($($import:ident)::+) => {
+        use $($import)::+::{write, Level};
 
-    /// Shown at `-log-level debug` only.
-    pub fn debug(message: &str) {
-        write(Level::Debug, message);
-    }
-    /// An informational line.
-    pub fn info(message: &str) {
-        write(Level::Info, message);
-    }
-    /// Something the operator should look at.
-    pub fn warn(message: &str) {
-        write(Level::Warn, message);
-    }
-    /// [`warn`], the first time this instance meets `message`: for a condition every fetch
-    /// meets again (a value the contract cannot carry), which should be said, not repeated.
-    pub fn warn_once(message: &str) {
-        thread_local! {
-            static SAID: std::cell::RefCell<std::collections::HashSet<String>> = Default::default();
+        /// Shown at `-log-level debug` only.
+        pub fn debug(message: &str) {
+            write(Level::Debug, message);
         }
-        if SAID.with(|said| said.borrow_mut().insert(message.to_string())) {
-            warn(message);
+        /// An informational line.
+        pub fn info(message: &str) {
+            write(Level::Info, message);
         }
-    }
-    /// A failure.
-    pub fn error(message: &str) {
-        write(Level::Error, message);
-    }
+        /// Something the operator should look at.
+        pub fn warn(message: &str) {
+            write(Level::Warn, message);
+        }
+        /// [`warn`], the first time this instance meets `message`: for a condition every call
+        /// meets again (a value the contract cannot carry), which should be said, not repeated.
+        pub fn warn_once(message: &str) {
+            thread_local! {
+                static SAID: std::cell::RefCell<std::collections::HashSet<String>> = Default::default();
+            }
+            if SAID.with(|said| said.borrow_mut().insert(message.to_string())) {
+                warn(message);
+            }
+        }
+        /// A failure.
+        pub fn error(message: &str) {
+            write(Level::Error, message);
+        }
+    };
+}
+pub(crate) use log_functions;
+
+/// Log lines in the host's log, prefixed with the plugin's name (for backends; a helper
+/// library uses [`helpers::log`]).
+pub mod log {
+    crate::log_functions!(crate::wconfd::plugin::log);
 }
 
 /// Block the plugin for `d` (the call's time budget keeps running).
