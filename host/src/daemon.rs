@@ -56,11 +56,15 @@ pub async fn load_plugins(config: &Config) -> Result<Plugins, String> {
     let cache_dir = config.plugin_cache_dir.clone().or_else(plugin::cache::default_dir);
     let plugin_dir = config.plugin_dir.clone();
     let backend = config.backend.clone();
+    let mut limits = plugin::Limits::default();
+    if let Some(n) = config.render_instances {
+        limits.instances = n;
+    }
     tokio::task::spawn_blocking(move || {
         Plugins::load(&plugin::LoadOptions {
             plugin_dir: plugin_dir.as_deref(),
             cache_dir: cache_dir.as_deref(),
-            limits: plugin::Limits::default(),
+            limits,
             grants: None,
             backend: Some(&backend),
         })

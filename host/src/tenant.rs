@@ -17,6 +17,7 @@
 //! render_time = "2s"              # time per compile or render
 //! output = "1MiB"                 # largest destination
 //! templates = 64                  # parsed templates kept
+//! instances = 1                   # its renders that may run at once
 //! min_reload_interval = "30s"     # least time between two updates of one of its resources
 //!
 //! [grants]                        # what its templates may ask of the host; default: nothing
@@ -102,6 +103,7 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
         render_time: Option<String>,
         output: Option<String>,
         templates: Option<usize>,
+        instances: Option<usize>,
         min_reload_interval: Option<String>,
     }
     #[derive(serde::Deserialize, Default)]
@@ -174,6 +176,9 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
     }
     if let Some(n) = f.limits.templates {
         limits.max_templates = n.max(1);
+    }
+    if let Some(n) = f.limits.instances {
+        limits.instances = n.clamp(1, 64);
     }
     let max_output_bytes = size("limits.output", &f.limits.output)?;
     let min_reload_interval = duration("limits.min_reload_interval", &f.limits.min_reload_interval)?;

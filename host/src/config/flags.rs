@@ -75,6 +75,7 @@ pub const FLAGS: &[FlagDef] = &[
     flag!("prefix", Str, "", "key path prefix"),
     flag!("ready-stale-after", Str, "5m", "wconfd: /ready fails while a resource has been failing for longer than this"),
     flag!("redis-enable-notifications", Bool, "", "wconfd: turn on redis keyspace notifications (notify-keyspace-events KA) if they are off, instead of polling"),
+    flag!("render-instances", Int, "", "wconfd: renderer instances that may run at once, so that renders of different resources run in parallel (default: CPUs, at most 4)"),
     flag!("role-id", Str, "", "Vault role-id to use with the AppRole, Kubernetes backends (only used with -backend=vault and either auth-type=app-role or auth-type=kubernetes)"),
     flag!("scheme", Str, "http", "the backend URI scheme for nodes retrieved from DNS SRV records (http or https)"),
     flag!("secret-id", Str, "", "Vault secret-id to use with the AppRole backend (only used with -backend=vault and auth-type=app-role)"),

@@ -138,6 +138,8 @@ pub struct Config {
     pub redis_enable_notifications: bool,
     /// Where to serve metrics and health (`-metrics-addr`); `None`: nowhere.
     pub metrics_addr: Option<String>,
+    /// Renderer instances that may run at once (`-render-instances`); `None`: the default.
+    pub render_instances: Option<usize>,
     /// `/ready` fails while a resource has failed for longer than this (`-ready-stale-after`).
     pub ready_stale_after: std::time::Duration,
     /// Time limit for `check_cmd`/`reload_cmd` (`-command-timeout`); `None` is no limit.
@@ -504,6 +506,17 @@ pub fn resolve(
         },
         redis_enable_notifications: b("redis-enable-notifications"),
         metrics_addr: Some(s("metrics-addr")).filter(|a| !a.is_empty()),
+        // Unset reads as 0: the default.
+        render_instances: match get("render-instances") {
+            Val::Int(n) if (1..=64).contains(&n) => Some(n as usize),
+            Val::Int(0) => None,
+            Val::Int(n) => {
+                return Err(ConfigError::Invalid(format!(
+                    "invalid render-instances {n} (from 1 to 64)"
+                )))
+            }
+            _ => None,
+        },
         ready_stale_after: duration::parse(&s("ready-stale-after")).ok_or_else(|| {
             ConfigError::Invalid(format!(
                 "invalid ready-stale-after {:?} (a duration such as 5m)",
@@ -614,6 +627,13 @@ mod tests {
             e.to_string(),
             "/etc/confd/confd.toml:2: key 'interval': expected an integer, found string"
         );
+    }
+
+    #[test]
+    fn render_instances_default_to_none_and_take_a_bounded_number() {
+        assert_eq!(cfg(&[], &[], "").render_instances, None);
+        let c = cfg(&[("render-instances", Val::Int(3))], &[], "");
+        assert_eq!(c.render_instances, Some(3));
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct Limits {
     /// Largest value a helper may return (its nodes and text): a template cannot use more,
     /// and the renderer must hold it.
     pub max_value_bytes: usize,
+    /// Renderer instances that may run at once (renders of different resources in parallel);
+    /// each is made on first need.
+    pub instances: usize,
 }
 
 impl Default for Limits {
@@ -40,6 +43,10 @@ impl Default for Limits {
             max_templates: 1024,
             helper_call_timeout: Duration::from_secs(2),
             max_value_bytes: 16 << 20,
+            instances: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .min(4),
         }
     }
 }

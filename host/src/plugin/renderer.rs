@@ -71,7 +71,12 @@ pub struct WasmRenderer {
     pre: RendererPre,
     grants: Arc<Grants>,
     limits: Limits,
-    live: Mutex<Option<Live>>,
+    /// The instance pool: renders of different resources run in parallel, each in a free
+    /// instance, up to `limits.instances`; an instance is made on first need and kept with
+    /// its parsed templates.
+    pool: Vec<Mutex<Option<Live>>>,
+    /// Where a render waits when every instance is busy (round robin).
+    next: std::sync::atomic::AtomicUsize,
 }
 
 impl WasmRenderer {
@@ -81,8 +86,9 @@ impl WasmRenderer {
             engine,
             pre,
             grants: Arc::new(grants),
+            pool: (0..limits.instances.max(1)).map(|_| Mutex::new(None)).collect(),
             limits,
-            live: Mutex::new(None),
+            next: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -146,7 +152,7 @@ impl WasmRenderer {
         &self,
         f: impl FnOnce(&mut Live, u64) -> wasmtime::Result<Result<T, RenderError>>,
     ) -> Result<T, RenderError> {
-        let mut guard = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.free_instance();
         if guard
             .as_ref()
             .is_some_and(|l| l.templates.len() >= self.limits.max_templates)
@@ -270,15 +276,44 @@ impl WasmRenderer {
         })
     }
 
-    /// Peak linear memory of the current instance, in bytes (0 if there is none yet).
-    pub fn peak_memory_bytes(&self) -> usize {
-        let guard = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        guard.as_ref().map(|l| l.store.data().limits.peak_memory).unwrap_or(0)
+    /// A slot of the pool nobody is using, else (all busy) one to wait for in turn.
+    fn free_instance(&self) -> std::sync::MutexGuard<'_, Option<Live>> {
+        for slot in &self.pool {
+            match slot.try_lock() {
+                Ok(guard) => return guard,
+                Err(std::sync::TryLockError::Poisoned(e)) => return e.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+        }
+        let turn = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.pool.len();
+        self.pool[turn].lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Drop the current instance (the next call starts a fresh one).
+    /// Peak linear memory of the largest instance, in bytes (0 if there is none yet).
+    pub fn peak_memory_bytes(&self) -> usize {
+        self.pool
+            .iter()
+            .map(|slot| {
+                let guard = slot.lock().unwrap_or_else(|e| e.into_inner());
+                guard.as_ref().map(|l| l.store.data().limits.peak_memory).unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// How many instances exist now (made on first need, up to the pool's bound).
+    pub fn instances(&self) -> usize {
+        self.pool
+            .iter()
+            .filter(|slot| slot.lock().unwrap_or_else(|e| e.into_inner()).is_some())
+            .count()
+    }
+
+    /// Drop every instance (the next call starts a fresh one).
     pub fn reset(&self) {
-        *self.live.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        for slot in &self.pool {
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
     }
 
     /// The plugin's own description (`describe`).
@@ -290,5 +325,34 @@ impl WasmRenderer {
                 Bindings::V1(b) => b.wconfd_plugin_renderer().call_describe(&mut live.store)?,
             }))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plugin::{Limits, LoadOptions, Plugins};
+
+    #[test]
+    fn a_render_while_an_instance_is_busy_runs_in_another() {
+        let plugins = Plugins::load(&LoadOptions {
+            limits: Limits {
+                instances: 2,
+                ..Limits::default()
+            },
+            ..Default::default()
+        });
+        let renderer = plugins.renderer("gotemplate").unwrap();
+        assert_eq!(renderer.pool.len(), 2);
+        // Instance 0 is busy (another resource's render holds it): this render must not wait.
+        let busy = renderer.pool[0].lock().unwrap();
+        let out = renderer.render("t", b"{{add 1 2}}", &[]).unwrap();
+        assert_eq!(out, b"3");
+        assert!(busy.is_none(), "the busy slot was left alone");
+        drop(busy);
+        assert_eq!(renderer.instances(), 1, "the render made a second slot's instance");
+        assert!(renderer.pool[1].lock().unwrap().is_some());
+        // Alone again, renders go back to the first free slot.
+        assert_eq!(renderer.render("t", b"{{add 2 2}}", &[]).unwrap(), b"4");
+        assert_eq!(renderer.instances(), 2);
     }
 }
