@@ -4,7 +4,8 @@
 #                             ../shared/oracle if missing)
 #   scripts/bench.sh watch    watch latency, memory and requests per change on real etcd and redis
 #                             and on the consul and rancher plugins (emulated servers); add
-#                             `fetch` for the 20,000-key plugin fetch table alone
+#                             `fetch` for the 20,000-key plugin fetch table alone, or `tenants`
+#                             for one tenant's latency while another's template spins
 #   scripts/bench.sh helpers  a helper-library call against the same work by a built-in function
 #   scripts/bench.sh process  whole onetime processes against Go's (same data, 1x and 10x) and a
 #                             cold start on confd's integration confdir; the real confd is
