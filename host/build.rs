@@ -102,24 +102,33 @@ fn main() {
                 copy(&built, &out);
             }
         }
-        precompile(&out);
+        precompile(&out, false);
+        // The built-in renderer also runs on the fuel-counting engine (a tenant's fuel limit).
+        if krate == "wconfd-gotemplate-component" {
+            precompile(&out, true);
+        }
     }
 }
 
-/// Compile `wasm` to `<same name>.cwasm` for the target being built.
-fn precompile(wasm: &Path) {
+/// Compile `wasm` to `<same name>.cwasm` (with `fuel`: `<same name>-fuel.cwasm`) for the target
+/// being built.
+fn precompile(wasm: &Path, fuel: bool) {
     let target = env::var("TARGET").expect("cargo sets TARGET");
     let host = env::var("HOST").expect("cargo sets HOST");
     // The host builds its engine with `config(None)` (this machine); pass a triple only when
     // cross-compiling, so that the two configurations hash the same.
     let triple = (target != host).then_some(target.as_str());
-    let config = engine_config::config(triple).unwrap_or_else(|e| panic!("engine configuration for {target}: {e}"));
+    let config =
+        engine_config::config(triple, fuel).unwrap_or_else(|e| panic!("engine configuration for {target}: {e}"));
     let engine = wasmtime::Engine::new(&config).unwrap_or_else(|e| panic!("wasmtime engine for {target}: {e}"));
     let bytes = std::fs::read(wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
     let native = engine
         .precompile_component(&bytes)
         .unwrap_or_else(|e| panic!("precompiling {}: {e:#}", wasm.display()));
-    let out = wasm.with_extension("cwasm");
+    let out = match fuel {
+        false => wasm.with_extension("cwasm"),
+        true => wasm.with_extension("fuel.cwasm"),
+    };
     std::fs::write(&out, native).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
 }
 

@@ -3,7 +3,7 @@
 //! else runs; a symlink planted in a root after the start cannot redirect a write; a tenant's
 //! commands run as its user.
 
-use crate::util::{eventually, file_daemon, stop_daemon, Dir, Wconfd};
+use crate::util::{eventually, file_daemon, install_test_plugin, stop_daemon, Dir, Wconfd};
 
 /// The operator's resource `ops` and tenant `a` (confdir `a/`, prefix `/team-a`, root
 /// `a-out/`), with `extra` lines in the tenant file.
@@ -176,32 +176,249 @@ fn a_tenants_templates_see_only_what_it_was_granted() {
     );
 }
 
+/// Tenant `a` with `limits` and three resources (a loop of about 16 million iterations, a
+/// 101-byte output, a small one), and the operator's resource with the same loop; one onetime
+/// run. The tenant's small resource and the operator's loop always render: only the tenant's
+/// limits bind, and only its own resources.
+fn spin_under_tenant_limits(dir: &Dir, limits: &str) -> crate::util::Run {
+    operator_and_tenant(dir, &format!("[limits]\n{limits}"));
+    let spin = "{{range seq 1 4000}}{{range seq 1 4000}}{{end}}{{end}}spun\n";
+    tenant_resource(dir, "spin", "/team-a", &dir.join("a-out/spin.conf"), "", spin);
+    let big = "{{range seq 1 10}}0123456789{{end}}\n";
+    tenant_resource(dir, "big", "/team-a", &dir.join("a-out/big.conf"), "", big);
+    tenant_resource(dir, "small", "/team-a", &dir.join("a-out/small.conf"), "", "ok\n");
+    dir.keyed("ops_spin", "/ops", spin);
+    let run = Wconfd::file_onetime(dir).run();
+    assert!(!dir.exists("a-out/spin.conf"));
+    assert_eq!(dir.read("a-out/small.conf"), "ok\n");
+    assert_eq!(dir.read("ops_spin.out"), "spun\n");
+    run
+}
+
 #[test]
 fn a_tenants_limits_bound_its_renders_only() {
     let dir = Dir::new();
-    operator_and_tenant(&dir, "[limits]\nrender_time = \"100ms\"\noutput = \"16B\"\n");
-    // About 16 million loop iterations: far past 100 ms, well within the global 10 s.
-    let spin = "{{range seq 1 4000}}{{range seq 1 4000}}{{end}}{{end}}spun\n";
-    tenant_resource(&dir, "spin", "/team-a", &dir.join("a-out/spin.conf"), "", spin);
-    tenant_resource(
-        &dir,
-        "big",
-        "/team-a",
-        &dir.join("a-out/big.conf"),
-        "",
-        "{{range seq 1 10}}0123456789{{end}}\n",
-    );
-    tenant_resource(&dir, "small", "/team-a", &dir.join("a-out/small.conf"), "", "ok\n");
-    dir.keyed("ops_spin", "/ops", spin);
-    let run = Wconfd::file_onetime(&dir).run();
+    // The loop is far past 100 ms, well within the global 10 s.
+    let run = spin_under_tenant_limits(&dir, "render_time = \"100ms\"\noutput = \"16B\"\n");
     run.code(1)
         .stderr_has(&format!(
             "tenant a: {}: renderer plugin \"gotemplate\" failed: the call ran past its time limit",
             dir.join("a/conf.d/spin.toml").display()
         ))
         .stderr_has("the output of 101 bytes exceeds the tenant's limit of 16 bytes");
-    assert!(!dir.exists("a-out/spin.conf") && !dir.exists("a-out/big.conf"));
-    assert_eq!(dir.read("a-out/small.conf"), "ok\n");
-    // The operator's resource, under the global limits, renders the same loop.
-    assert_eq!(dir.read("ops_spin.out"), "spun\n");
+    assert!(!dir.exists("a-out/big.conf"));
+}
+
+#[test]
+fn a_tenants_fuel_budget_stops_its_render_at_the_same_point_on_any_machine() {
+    // The global time limit (10 s) is far away: only fuel can stop the loop this early, and
+    // it stops it on every run, however fast the machine. Within the budget the tenant's other
+    // renders go through, on the fuel-counting engine.
+    for _ in 0..2 {
+        let dir = Dir::new();
+        spin_under_tenant_limits(&dir, "fuel = 20_000_000\n")
+            .code(1)
+            .stderr_has(&format!(
+                "tenant a: {}: renderer plugin \"gotemplate\" failed: the call ran out of fuel",
+                dir.join("a/conf.d/spin.toml").display()
+            ));
+        assert_eq!(dir.read("a-out/big.conf").len(), 101);
+    }
+}
+
+#[test]
+fn a_tenants_file_exists_grant_covers_its_directories_only() {
+    let dir = Dir::new();
+    let mine = dir.join("a-files");
+    operator_and_tenant(
+        &dir,
+        &format!("[grants]\nfile_exists = [{:?}]\n", mine.display().to_string()),
+    );
+    dir.write("a-files/present", "x");
+    std::os::unix::fs::symlink("/etc/passwd", mine.join("link-out")).unwrap();
+    let probe = format!(
+        "present={{{{fileExists {p:?}}}}} absent={{{{fileExists {a:?}}}}} passwd={{{{fileExists \"/etc/passwd\"}}}} \
+         link={{{{fileExists {l:?}}}}} dotdot={{{{fileExists {d:?}}}}} relative={{{{fileExists \"present\"}}}}\n",
+        p = mine.join("present").display().to_string(),
+        a = mine.join("absent").display().to_string(),
+        l = mine.join("link-out").display().to_string(),
+        d = mine.join("../../../../etc/passwd").display().to_string(),
+    );
+    tenant_resource(&dir, "probe", "/team-a", &dir.join("a-out/probe.conf"), "", &probe);
+    dir.keyed("ops_probe", "/ops", &probe);
+    Wconfd::file_onetime(&dir).run().ok();
+    // Inside the grant, the truth; outside it (directly, through `..` or a link), false.
+    assert_eq!(
+        dir.read("a-out/probe.conf"),
+        "present=true absent=false passwd=false link=false dotdot=false relative=false\n"
+    );
+    // The operator's resource keeps confd's fileExists.
+    assert_eq!(
+        dir.read("ops_probe.out"),
+        "present=true absent=false passwd=true link=true dotdot=true relative=false\n"
+    );
+}
+
+#[test]
+fn a_tenants_own_plugins_serve_its_resources_only() {
+    let dir = Dir::new();
+    let installed = install_test_plugin(&dir, "wconfd-test-probe-helpers", "probe", "helpers", "");
+    let theirs = dir.join("a-plugins");
+    std::fs::rename(&installed, &theirs).unwrap();
+    operator_and_tenant(&dir, &format!("plugins = {:?}\n", theirs.display().to_string()));
+    let probe = "helpers = [\"probe\"]\n";
+    tenant_resource(
+        &dir,
+        "echo",
+        "/team-a",
+        &dir.join("a-out/echo.conf"),
+        probe,
+        "{{ probeEcho \"hi\" }}\n",
+    );
+    tenant_resource(
+        &dir,
+        "trap",
+        "/team-a",
+        &dir.join("a-out/trap.conf"),
+        probe,
+        "{{ probeTrap }}\n",
+    );
+    tenant_resource(
+        &dir,
+        "json",
+        "/team-a",
+        &dir.join("a-out/json.conf"),
+        "helpers = [\"json\"]\n",
+        "{{ toJson (fromJson \"{\\\"b\\\": [1, 2]}\") }}\n",
+    );
+    dir.resource(
+        "ops_probe",
+        &format!(
+            "[template]\nsrc = \"ops_probe.tmpl\"\ndest = {:?}\nkeys = [\"/ops\"]\nhelpers = [\"probe\"]\n",
+            dir.join("ops_probe.out").display().to_string()
+        ),
+        "{{ probeEcho \"hi\" }}\n",
+    );
+    let run = Wconfd::file_onetime(&dir).run();
+    // The tenant's plugin serves the tenant; a trap in it names tenant, resource and plugin.
+    assert_eq!(dir.read("a-out/echo.conf"), "[hi]\n");
+    // The operator's resources do not see it.
+    run.code(1).stderr_has("no helper library named \"probe\"");
+    let trap_line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("error calling probeTrap"))
+        .unwrap_or_else(|| panic!("no trap in the log:\n{}", run.stderr));
+    let resource = format!("tenant a: {}: ", dir.join("a/conf.d/trap.toml").display());
+    assert!(
+        trap_line.contains(&resource) && trap_line.contains("helper plugin \"probe\" failed: wasm trap"),
+        "{trap_line}"
+    );
+    assert!(!dir.exists("ops_probe.out") && !dir.exists("a-out/trap.conf"));
+    // A built-in library runs for the tenant too, in an instance of the tenant's own.
+    assert_eq!(dir.read("a-out/json.conf"), "{\"b\":[1,2]}\n");
+}
+
+#[test]
+fn a_tenant_reads_its_own_backend() {
+    let dir = Dir::new();
+    dir.write("a-data.yaml", "team-a:\n  v: from-a-backend\n");
+    operator_and_tenant(
+        &dir,
+        &format!(
+            "[backend]\nbackend = \"file\"\nfile = [{:?}]\n",
+            dir.join("a-data.yaml").display().to_string()
+        ),
+    );
+    tenant_resource(
+        &dir,
+        "app",
+        "/team-a",
+        &dir.join("a-out/app.conf"),
+        "",
+        "a={{getv \"/team-a/v\"}}\n",
+    );
+    Wconfd::file_onetime(&dir).run().ok();
+    assert_eq!(dir.read("a-out/app.conf"), "a=from-a-backend\n");
+    assert_eq!(dir.read("ops.out"), "ops=o1\n");
+    // A [backend] key that is no backend setting is refused, naming file, line and key.
+    let file = dir.join("confdir/tenants.d/a.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}log_level = \"debug\"\n")).unwrap();
+    let lines = text.lines().count() + 1;
+    Wconfd::file_onetime(&dir).run().code(1).stderr_has(&format!(
+        "{}:{lines}: key 'backend.log_level': not a backend setting",
+        file.display()
+    ));
+    assert_eq!(dir.read("ops.out"), "ops=o1\n");
+}
+
+#[test]
+fn a_tenants_min_reload_interval_holds_its_updates_back() {
+    let dir = Dir::new();
+    operator_and_tenant(&dir, "[limits]\nmin_reload_interval = \"1h\"\n");
+    let dest = dir.join("a-out/app.conf");
+    tenant_resource(&dir, "app", "/team-a", &dest, "", "a={{getv \"/team-a/v\"}}\n");
+    let child = file_daemon(&dir, &["-watch", "-interval", "0"]).spawn();
+    eventually(20, "first renders", || {
+        std::fs::read_to_string(&dest).is_ok_and(|t| t == "a=a1\n") && dir.read_or_empty("ops.out") == "ops=o1\n"
+    });
+    dir.write("data.yaml", "team-a:\n  v: a2\nops:\n  v: o2\n");
+    eventually(20, "the operator's resource follows the change", || {
+        dir.read_or_empty("ops.out") == "ops=o2\n"
+    });
+    // The tenant's change waits for its interval (an hour after its last update).
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), "a=a1\n");
+    stop_daemon(child);
+}
+
+#[test]
+fn a_tenants_backend_plugin_reaches_its_nodes_only() {
+    let kv = crate::consul_kv::ConsulKv::start();
+    kv.put("/team-a/v", "from-consul");
+    let dir = Dir::new();
+    operator_and_tenant(
+        &dir,
+        &format!("[backend]\nbackend = \"consul\"\nnodes = [{:?}]\n", kv.node()),
+    );
+    tenant_resource(
+        &dir,
+        "app",
+        "/team-a",
+        &dir.join("a-out/app.conf"),
+        "",
+        "a={{getv \"/team-a/v\"}}\n",
+    );
+    // Tenant b's consul is a port nobody listens on: its resources fail, naming it; the others
+    // render.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    std::fs::create_dir_all(dir.join("b-out")).unwrap();
+    dir.write(
+        "confdir/tenants.d/b.toml",
+        format!(
+            "confdir = {:?}\nprefixes = [\"/team-b\"]\nroots = [{:?}]\n[backend]\nbackend = \"consul\"\nnodes = [\"{closed}\"]\n",
+            dir.join("b").display().to_string(),
+            dir.join("b-out").display().to_string()
+        ),
+    );
+    dir.write(
+        "b/conf.d/app.toml",
+        format!(
+            "[template]\nsrc = \"app.tmpl\"\ndest = {:?}\nkeys = [\"/team-b\"]\n",
+            dir.join("b-out/app.conf").display().to_string()
+        ),
+    );
+    dir.write("b/templates/app.tmpl", "b={{getv \"/team-b/v\"}}\n");
+    let run = Wconfd::file_onetime(&dir).run();
+    run.code(1).stderr_has(&format!(
+        "tenant b: {}: backend consul (unreachable): http://{closed}/v1/kv/team-b",
+        dir.join("b/conf.d/app.toml").display()
+    ));
+    assert_eq!(dir.read("a-out/app.conf"), "a=from-consul\n");
+    assert_eq!(dir.read("ops.out"), "ops=o1\n");
+    assert!(!dir.exists("b-out/app.conf"));
 }

@@ -6,7 +6,8 @@
 //! template is parsed once and reused) and through `oracle -bench` (Go's
 //! text/template with confd's functions): `pass_ns` is what confd does on every pass (fill the
 //! store, parse, execute), `exec_ns` executes a pre-parsed template. Each workload also runs at
-//! half size to show how the cost grows with the input.
+//! half size to show how the cost grows with the input, and once more on the fuel-counting
+//! engine (a tenant with a fuel budget pays that; nobody else does).
 
 mod common;
 
@@ -61,16 +62,27 @@ fn run_oracle(w: &Workload, renders: u32) -> Go {
 fn main() {
     let plugins = common::builtin_plugins();
     let renderer = plugins.renderer("gotemplate").expect("built-in renderer");
+    // A budget no workload reaches: what counting costs, not what stopping does.
+    let fuelled = plugins
+        .fuel_renderer(
+            "gotemplate",
+            wconfd::plugin::Grants::confd_compatible(),
+            wconfd::plugin::Limits {
+                fuel: Some(u64::MAX / 2),
+                ..Default::default()
+            },
+        )
+        .expect("built-in renderer on the fuel-counting engine");
     let workloads: Vec<(Workload, Workload)> = vec![
         (nginx(1000), nginx(2000)),
         (printf_keys(10_000), printf_keys(20_000)),
         (twemproxy(250), twemproxy(500)),
     ];
-    println!("| workload | keys | wconfd ms/render | Go pass_ms | Go exec_ms | wconfd / Go pass | wconfd / Go exec | wconfd ms at half size |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| workload | keys | wconfd ms/render | Go pass_ms | Go exec_ms | wconfd / Go pass | wconfd / Go exec | wconfd ms at half size | with a fuel budget |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let mut peak = 0;
     for (half, full) in &workloads {
-        let time = |w: &Workload| {
+        let time = |renderer: &wconfd::plugin::WasmRenderer, w: &Workload| {
             let name = "bench.tmpl";
             let out = renderer
                 .render(name, w.template.as_bytes(), &pairs(snapshot(w)))
@@ -87,8 +99,10 @@ fn main() {
             }
             (spent.as_nanos() as f64 / renders as f64, out.len())
         };
-        let (half_ns, _) = time(half);
-        let (ns, bytes) = time(full);
+        let (half_ns, _) = time(&renderer, half);
+        let (ns, bytes) = time(&renderer, full);
+        let (fuel_ns, fuel_bytes) = time(&fuelled, full);
+        assert_eq!(fuel_bytes, bytes, "{}: counting fuel changes no output", full.name);
         let go = run_oracle(full, 20);
         assert_eq!(
             bytes as u64, go.bytes,
@@ -96,7 +110,7 @@ fn main() {
             full.name
         );
         println!(
-            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2}x | {:.2}x | {:.2} |",
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2}x | {:.2}x | {:.2} | {:.2} ({:.2}x) |",
             full.name,
             full.kv.len(),
             ns / 1e6,
@@ -104,7 +118,9 @@ fn main() {
             go.exec_ns / 1e6,
             ns / go.pass_ns,
             ns / go.exec_ns,
-            half_ns / 1e6
+            half_ns / 1e6,
+            fuel_ns / 1e6,
+            fuel_ns / ns
         );
         if full.name.starts_with("nginx") {
             // Peak linear memory of one render of workload (1) in a fresh instance.

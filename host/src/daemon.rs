@@ -20,8 +20,8 @@ use tokio::sync::watch;
 pub struct Generation {
     /// The configuration.
     pub config: Config,
-    /// The backend.
-    pub backend: Arc<dyn Backend>,
+    /// The backends: the operator's, and tenants' own.
+    pub backends: Arc<backend::Backends>,
     /// The plugins.
     pub plugins: Arc<Plugins>,
 }
@@ -67,6 +67,7 @@ pub async fn load_plugins(config: &Config) -> Result<Plugins, String> {
             limits,
             grants: None,
             backend: Some(&backend),
+            ..Default::default()
         })
     })
     .await
@@ -94,7 +95,7 @@ pub async fn build(config: Config) -> Result<Generation, String> {
     info!("Backend source(s) set to {}", backend.sources());
     Ok(Generation {
         config,
-        backend: Arc::from(backend),
+        backends: Arc::new(backend::Backends::new(Arc::from(backend))),
         plugins: Arc::new(plugins),
     })
 }
@@ -146,7 +147,7 @@ pub async fn load_resources_with(c: &Config, plugins: &Arc<Plugins>) -> Result<O
             .map(|r| {
                 debug!("Found template: {}", r.toml_path.display());
                 let check = plugins.renderer_for(&r.renderer, r.tenant.as_deref()).and_then(|rd| {
-                    let helpers = plugins.helper_set(&r.helpers)?;
+                    let helpers = plugins.helper_set_for(&r.helpers, r.tenant.as_deref())?;
                     rd.check_with_helpers(&r.template_name(), &r.template_text, &helpers)
                         .map_err(|e| e.to_string())
                 });
@@ -258,14 +259,10 @@ async fn pass_all(g: &Generation, set: &ResourceSet, phase: Option<&watch::Recei
         if phase.is_some_and(|p| *p.borrow() != Phase::Run) {
             break;
         }
-        let result = counted_pass(
-            r,
-            g.backend.as_ref(),
-            &g.plugins,
-            sync_options(&g.config),
-            &g.config.backend,
-        )
-        .await;
+        let result = match g.backends.of(r, &g.config.backend, &g.plugins).await {
+            Ok((backend, name)) => counted_pass(r, backend.as_ref(), &g.plugins, sync_options(&g.config), &name).await,
+            Err(e) => Err(PassError::Backend(e)),
+        };
         if let Err(e) = result {
             log_failure(r, &e);
             failed.push(r.toml_path.display().to_string());
@@ -495,8 +492,8 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
     crate::metrics::get().set_resources(set.resources.iter().map(|r| r.toml_path.display().to_string()));
     for r in set.resources {
         let readiness = readiness.clone();
-        let backend_name = g.config.backend.clone();
-        let backend = g.backend.clone();
+        let global_backend = g.config.backend.clone();
+        let backends = g.backends.clone();
         let plugins = g.plugins.clone();
         let opts = sync_options(&g.config);
         let interval = Duration::from_secs(g.config.interval);
@@ -508,6 +505,20 @@ async fn watch_until_signal(g: &Generation, mut phase: watch::Receiver<Phase>) -
             // Whether the last watch failed: the next one that succeeds is a reconnection.
             let mut watch_failing = false;
             loop {
+                // The resource's backend: the operator's, or its tenant's (connected on first
+                // use; a failure to connect is retried like a failed watch).
+                let (backend, backend_name) = match backends.of(&r, &global_backend, &plugins).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        log_failure(&r, &PassError::Backend(e));
+                        tokio::select! {
+                            _ = tokio::time::sleep(backoff) => {}
+                            _ = phase.changed() => return,
+                        }
+                        backoff = (backoff * 2).min(Duration::from_secs(30));
+                        continue;
+                    }
+                };
                 let wait = async {
                     if last == 0 || interval.is_zero() {
                         backend.watch(&r.prefix, &r.prefixed_keys, last).await

@@ -170,7 +170,7 @@ fn parse_render(args: &[String]) -> Result<RenderArgs, String> {
                     _ => plugin::limits::EnvGrant::Only(vec![name]),
                 };
             }
-            "grant-files" if a.starts_with('-') => r.grants.file_exists = true,
+            "grant-files" if a.starts_with('-') => r.grants.file_exists = plugin::limits::PathGrant::All,
             "grant-dns" if a.starts_with('-') => r.grants.dns = true,
             _ if !a.starts_with('-') && template.is_none() => template = Some(PathBuf::from(a)),
             _ => return Err(format!("unexpected argument {a:?}")),

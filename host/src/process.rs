@@ -41,7 +41,9 @@ pub fn render(
     let renderer = plugins
         .renderer_for(&resource.renderer, resource.tenant.as_deref())
         .map_err(PassError::Renderer)?;
-    let helpers = plugins.helper_set(&resource.helpers).map_err(PassError::Renderer)?;
+    let helpers = plugins
+        .helper_set_for(&resource.helpers, resource.tenant.as_deref())
+        .map_err(PassError::Renderer)?;
     // Values move into the pairs the guest receives: one copy per key, none per value.
     let kvs: Vec<Entry> = kv
         .into_iter()

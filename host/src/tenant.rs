@@ -11,6 +11,11 @@
 //! commands = true                 # may its resources have check_cmd/reload_cmd? (default: no)
 //! user = "team-a"                 # commands run as this user and group (when wconfd is root)
 //! group = "team-a"
+//! plugins = "/srv/team-a/plugins" # its own .wasm (renderers, helpers, a backend), its alone
+//!
+//! [backend]                       # its own backend (confd.toml's backend keys); default: the
+//! backend = "etcdv3"              # operator's, restricted to its prefixes
+//! nodes = ["http://10.0.0.5:2379"]
 //!
 //! [limits]                        # its renderer instance's, instead of the global ones
 //! memory = "128MiB"               # linear memory (the built-in renderer needs 80MiB or more)
@@ -19,10 +24,11 @@
 //! templates = 64                  # parsed templates kept
 //! instances = 1                   # its renders that may run at once
 //! min_reload_interval = "30s"     # least time between two updates of one of its resources
+//! fuel = 500_000_000              # instructions per compile or render (deterministic)
 //!
 //! [grants]                        # what its templates may ask of the host; default: nothing
 //! env = ["TEAM_A_REGION"]         # getenv of these names only
-//! file_exists = false             # fileExists (false: always false)
+//! file_exists = ["/srv/team-a"]   # fileExists under these (true: anywhere; false: never)
 //! dns = false                     # lookupIP, lookupSRV (false: always empty)
 //! ```
 //!
@@ -60,7 +66,42 @@ pub struct Tenant {
     pub max_output_bytes: Option<usize>,
     /// Least time between two updates of one of its resources (at least the resource's own).
     pub min_reload_interval: Option<std::time::Duration>,
+    /// Its own plugin directory: plugins only its resources see, with its grants and limits.
+    pub plugin_dir: Option<PathBuf>,
+    /// Its own backend (`None`: the operator's); a backend plugin's requests may only go to
+    /// the nodes given here.
+    pub backend: Option<std::sync::Arc<crate::config::Config>>,
+    /// A hash of its file: instances and connections made for it are told apart by it, so an
+    /// edited file takes effect without mixing old and new policy.
+    pub fingerprint: u64,
 }
+
+/// The confd.toml keys a tenant's `[backend]` may set: which backend and how to reach it.
+const BACKEND_KEYS: &[&str] = &[
+    "app-id",
+    "auth-token",
+    "auth-type",
+    "backend",
+    "backend-option",
+    "basic-auth",
+    "client-ca-keys",
+    "client-cert",
+    "client-insecure",
+    "client-key",
+    "file",
+    "filter",
+    "node",
+    "password",
+    "path",
+    "redis-enable-notifications",
+    "role-id",
+    "scheme",
+    "secret-id",
+    "separator",
+    "table",
+    "user-id",
+    "username",
+];
 
 /// The tenants configured under `<confdir>/tenants.d`, and each file that could not be read
 /// (with why: file, line, key).
@@ -91,6 +132,8 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
         commands: bool,
         user: Option<String>,
         group: Option<String>,
+        plugins: Option<PathBuf>,
+        backend: Option<std::collections::BTreeMap<String, toml::Spanned<toml::Value>>>,
         #[serde(default)]
         grants: GrantsFile,
         #[serde(default)]
@@ -105,6 +148,7 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
         templates: Option<usize>,
         instances: Option<usize>,
         min_reload_interval: Option<String>,
+        fuel: Option<u64>,
     }
     #[derive(serde::Deserialize, Default)]
     #[serde(deny_unknown_fields)]
@@ -112,15 +156,24 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
         #[serde(default)]
         env: Vec<String>,
         #[serde(default)]
-        file_exists: bool,
+        file_exists: FileExists,
         #[serde(default)]
         dns: bool,
     }
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum FileExists {
+        Anywhere(bool),
+        Under(Vec<PathBuf>),
+    }
+    impl Default for FileExists {
+        fn default() -> Self {
+            FileExists::Anywhere(false)
+        }
+    }
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let f: File = toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| 1 + text[..s.start.min(text.len())].matches('\n').count());
+        let line = e.span().map(|s| line_of(&text, s.start));
         format!("{}:{}: {}", path.display(), line.unwrap_or(0), e.message().trim())
     })?;
     let name = path
@@ -180,7 +233,33 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
     if let Some(n) = f.limits.instances {
         limits.instances = n.clamp(1, 64);
     }
+    if let Some(fuel) = f.limits.fuel {
+        if fuel == 0 {
+            return Err(bad("limits.fuel", "give a positive number of instructions".into()));
+        }
+        limits.fuel = Some(fuel);
+    }
     let max_output_bytes = size("limits.output", &f.limits.output)?;
+    let backend = match f.backend {
+        None => None,
+        Some(table) => Some(std::sync::Arc::new(backend_config(path, &text, table)?)),
+    };
+    let file_exists = match f.grants.file_exists {
+        FileExists::Anywhere(true) => crate::plugin::PathGrant::All,
+        FileExists::Anywhere(false) => crate::plugin::PathGrant::Nothing,
+        FileExists::Under(dirs) if dirs.iter().all(|d| d.is_absolute()) => crate::plugin::PathGrant::Under(
+            dirs.iter()
+                .map(|d| PathBuf::from(crate::resource::clean_path(&d.to_string_lossy())))
+                .collect(),
+        ),
+        FileExists::Under(_) => return Err(bad("grants.file_exists", "give absolute directories".into())),
+    };
+    let fingerprint = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut h);
+        h.finish()
+    };
     let min_reload_interval = duration("limits.min_reload_interval", &f.limits.min_reload_interval)?;
     let run_as = match (uid, gid) {
         (Some(u), Some(g)) => Some((u.uid.as_raw(), g)),
@@ -200,13 +279,51 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
             } else {
                 crate::plugin::EnvGrant::Only(f.grants.env)
             },
-            file_exists: f.grants.file_exists,
+            file_exists,
             dns: f.grants.dns,
         },
         limits,
         max_output_bytes,
         min_reload_interval,
+        plugin_dir: f.plugins,
+        backend,
+        fingerprint,
     })
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    1 + text[..offset.min(text.len())].matches('\n').count()
+}
+
+/// A tenant's `[backend]` as a configuration to connect with: confd.toml's backend keys (any
+/// spelling confd.toml takes), everything else refused, naming file, line and key.
+fn backend_config(
+    path: &Path,
+    text: &str,
+    table: std::collections::BTreeMap<String, toml::Spanned<toml::Value>>,
+) -> Result<crate::config::Config, String> {
+    let mut layer = Vec::new();
+    for (key, value) in table {
+        let line = line_of(text, value.span().start);
+        let bad = |why: &str| format!("{}:{line}: key 'backend.{key}': {why}", path.display());
+        match crate::config::setting(&key, value.into_inner()) {
+            Ok(Some((name, val))) if BACKEND_KEYS.contains(&name) => layer.push((name, val)),
+            Ok(_) => {
+                return Err(bad(
+                    "not a backend setting (backend, nodes, scheme, credentials, TLS files, ...)",
+                ))
+            }
+            Err(why) => return Err(bad(&why)),
+        }
+    }
+    if !layer.iter().any(|(name, _)| *name == "backend") {
+        return Err(format!(
+            "{}: key 'backend.backend': name the tenant's backend",
+            path.display()
+        ));
+    }
+    crate::config::resolve(&Vec::new(), &Vec::new(), &layer, path.to_path_buf(), Vec::new())
+        .map_err(|e| format!("{}: [backend]: {e}", path.display()))
 }
 
 /// `"128MiB"`, `"64KiB"`, `"1GiB"`, `"4096"` (bytes) as a byte count.

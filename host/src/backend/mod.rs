@@ -100,6 +100,16 @@ pub fn filter_keys<V>(all: BTreeMap<String, V>, keys: &[String]) -> BTreeMap<Str
 /// Build the backend `config.backend` names: a native one, else a backend plugin (built in or
 /// from the plugin directory).
 pub async fn connect(config: &Config, plugins: &Plugins) -> Result<Box<dyn Backend>, BackendError> {
+    connect_as(config, plugins, None).await
+}
+
+/// [`connect`] for `tenant`'s own backend: a backend plugin may come from its plugin
+/// directory, and its requests may only go to the nodes of `config` (the tenant's).
+pub async fn connect_as(
+    config: &Config,
+    plugins: &Plugins,
+    tenant: Option<&crate::tenant::Tenant>,
+) -> Result<Box<dyn Backend>, BackendError> {
     match config.backend.as_str() {
         "env" => Ok(Box::new(env::EnvBackend::new())),
         "file" => Ok(Box::new(file::FileBackend::new(
@@ -108,7 +118,7 @@ pub async fn connect(config: &Config, plugins: &Plugins) -> Result<Box<dyn Backe
         )?)),
         "etcd" | "etcdv3" => Ok(Box::new(etcd::EtcdBackend::connect(config).await?)),
         "redis" => Ok(Box::new(redis::RedisBackend::connect(config).await?)),
-        other => match plugins.backend(other) {
+        other => match tenant.map_or_else(|| plugins.backend(other), |t| plugins.backend_for(other, t)) {
             Some(Ok(plugin)) => Ok(Box::new(PluginBackend::configure(plugin, config)?)),
             Some(Err(why)) => Err(BackendError::Unsupported(why)),
             None => Err(BackendError::Unsupported(format!(
@@ -116,6 +126,57 @@ pub async fn connect(config: &Config, plugins: &Plugins) -> Result<Box<dyn Backe
                 plugins.backend_names().join(", ")
             ))),
         },
+    }
+}
+
+/// The backend each resource reads: the operator's, or its tenant's own (`[backend]` in the
+/// tenant's file), connected on first use and kept for the configuration's lifetime.
+pub struct Backends {
+    /// The operator's (`-backend`).
+    pub global: std::sync::Arc<dyn Backend>,
+    tenants: tokio::sync::Mutex<std::collections::HashMap<(String, u64), std::sync::Arc<dyn Backend>>>,
+}
+
+impl Backends {
+    /// The operator's backend, and none of the tenants' yet.
+    pub fn new(global: std::sync::Arc<dyn Backend>) -> Self {
+        Backends {
+            global,
+            tenants: Default::default(),
+        }
+    }
+
+    /// The backend `resource` reads, and its name (for metrics).
+    pub async fn of(
+        &self,
+        resource: &crate::resource::Resource,
+        global_name: &str,
+        plugins: &Plugins,
+    ) -> Result<(std::sync::Arc<dyn Backend>, String), BackendError> {
+        let Some((tenant, config)) = resource
+            .tenant
+            .as_ref()
+            .and_then(|t| t.backend.as_ref().map(|c| (t, c)))
+        else {
+            return Ok((self.global.clone(), global_name.to_string()));
+        };
+        let mut tenants = self.tenants.lock().await;
+        let key = (tenant.name.clone(), tenant.fingerprint);
+        if let Some(b) = tenants.get(&key) {
+            return Ok((b.clone(), config.backend.clone()));
+        }
+        let backend: std::sync::Arc<dyn Backend> = connect_as(config, plugins, Some(tenant))
+            .await
+            .map_err(|e| BackendError::Client(format!("tenant {}: backend {}: {e}", tenant.name, config.backend)))?
+            .into();
+        crate::info!(
+            "tenant {}: Backend set to {}, source(s) {}",
+            tenant.name,
+            config.backend,
+            backend.sources()
+        );
+        tenants.insert(key, backend.clone());
+        Ok((backend, config.backend.clone()))
     }
 }
 

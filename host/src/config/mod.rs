@@ -195,6 +195,50 @@ fn line_of(text: &str, offset: usize) -> usize {
     1 + text[..offset.min(text.len())].matches('\n').count()
 }
 
+/// One confd.toml setting, typed as its flag: `None` if `key` is no flag's (any spelling),
+/// `Err` with why if the value has the wrong type.
+pub fn setting(key: &str, value: toml::Value) -> Result<Option<(&'static str, Val)>, String> {
+    let Some(name) = flag_for(&canonical(key)) else {
+        return Ok(None);
+    };
+    let def = flags::find(name).expect("flag_for returns known flags");
+    let val = match (def.kind, value) {
+        (Kind::Bool, toml::Value::Boolean(b)) => Val::Bool(b),
+        (Kind::Bool, v) => return Err(format!("expected true or false, found {}", v.type_str())),
+        (Kind::Int, toml::Value::Integer(n)) => Val::Int(n),
+        (Kind::Int, v) => return Err(format!("expected an integer, found {}", v.type_str())),
+        (Kind::Str, toml::Value::String(s)) => Val::Str(s),
+        (Kind::Str, v) => return Err(format!("expected a string, found {}", v.type_str())),
+        (Kind::List, toml::Value::Array(items)) => {
+            let mut list = Vec::new();
+            for item in items {
+                match item {
+                    toml::Value::String(s) => list.push(s),
+                    v => {
+                        return Err(format!(
+                            "expected an array of strings, found an array holding {}",
+                            v.type_str()
+                        ))
+                    }
+                }
+            }
+            Val::List(list)
+        }
+        (Kind::List, toml::Value::String(s)) => Val::List(vec![s]),
+        // `[backend_options]`: a table of KEY = VALUE, taken as KEY=VALUE items.
+        (Kind::List, toml::Value::Table(t)) if name == "backend-option" => Val::List(
+            t.into_iter()
+                .map(|(k, v)| match v {
+                    toml::Value::String(s) => format!("{k}={s}"),
+                    other => format!("{k}={other}"),
+                })
+                .collect(),
+        ),
+        (Kind::List, v) => return Err(format!("expected an array of strings, found {}", v.type_str())),
+    };
+    Ok(Some((name, val)))
+}
+
 /// Parse confd.toml text. Unknown keys and tables are reported as warnings, not errors:
 /// confd ignores them, and some setups point `-config-file` at a template resource file.
 pub fn parse_file(path: &Path, text: &str) -> Result<(Layer, Vec<String>), ConfigError> {
@@ -210,52 +254,18 @@ pub fn parse_file(path: &Path, text: &str) -> Result<(Layer, Vec<String>), Confi
     let mut warnings = Vec::new();
     for (key, value) in table.into_inner() {
         let line = spans.get(&key).copied().unwrap_or(0);
-        let Some(name) = flag_for(&canonical(&key)) else {
-            warnings.push(format!("{}:{line}: unknown key '{key}' ignored", path.display()));
-            continue;
-        };
-        let def = flags::find(name).expect("flag_for returns known flags");
-        let bad = |message: &str| ConfigError::Value {
-            path: path.to_path_buf(),
-            line,
-            key: key.clone(),
-            message: message.to_string(),
-        };
-        let val = match (def.kind, value) {
-            (Kind::Bool, toml::Value::Boolean(b)) => Val::Bool(b),
-            (Kind::Bool, v) => return Err(bad(&format!("expected true or false, found {}", v.type_str()))),
-            (Kind::Int, toml::Value::Integer(n)) => Val::Int(n),
-            (Kind::Int, v) => return Err(bad(&format!("expected an integer, found {}", v.type_str()))),
-            (Kind::Str, toml::Value::String(s)) => Val::Str(s),
-            (Kind::Str, v) => return Err(bad(&format!("expected a string, found {}", v.type_str()))),
-            (Kind::List, toml::Value::Array(items)) => {
-                let mut list = Vec::new();
-                for item in items {
-                    match item {
-                        toml::Value::String(s) => list.push(s),
-                        v => {
-                            return Err(bad(&format!(
-                                "expected an array of strings, found an array holding {}",
-                                v.type_str()
-                            )))
-                        }
-                    }
-                }
-                Val::List(list)
+        match setting(&key, value) {
+            Ok(Some(entry)) => layer.push(entry),
+            Ok(None) => warnings.push(format!("{}:{line}: unknown key '{key}' ignored", path.display())),
+            Err(message) => {
+                return Err(ConfigError::Value {
+                    path: path.to_path_buf(),
+                    line,
+                    key,
+                    message,
+                })
             }
-            (Kind::List, toml::Value::String(s)) => Val::List(vec![s]),
-            // `[backend_options]`: a table of KEY = VALUE, taken as KEY=VALUE items.
-            (Kind::List, toml::Value::Table(t)) if name == "backend-option" => Val::List(
-                t.into_iter()
-                    .map(|(k, v)| match v {
-                        toml::Value::String(s) => format!("{k}={s}"),
-                        other => format!("{k}={other}"),
-                    })
-                    .collect(),
-            ),
-            (Kind::List, v) => return Err(bad(&format!("expected an array of strings, found {}", v.type_str()))),
-        };
-        layer.push((name, val));
+        }
     }
     Ok((layer, warnings))
 }

@@ -16,9 +16,12 @@ pub const MAX_WASM_STACK: usize = 96 << 20;
 pub const PLUGIN_THREAD_STACK: usize = 2 * MAX_WASM_STACK + (16 << 20);
 
 /// The engine configuration. `target` is a target triple to compile for (the build script
-/// passes its `TARGET`); `None` means this machine.
-pub fn config(target: Option<&str>) -> wasmtime::Result<wasmtime::Config> {
+/// passes its `TARGET`); `None` means this machine. `fuel`: generated code counts the
+/// instructions it runs, so that a call can be given a deterministic budget; that costs speed
+/// on every call, so it is a second engine, used only for instances given a fuel limit.
+pub fn config(target: Option<&str>, fuel: bool) -> wasmtime::Result<wasmtime::Config> {
     let mut config = wasmtime::Config::new();
+    config.consume_fuel(fuel);
     config.wasm_component_model(true);
     // Deadlines: the epoch advances on a timer thread and a call past its budget traps.
     config.epoch_interruption(true);

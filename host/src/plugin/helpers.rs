@@ -45,6 +45,16 @@ impl HelperPlugin {
         }
     }
 
+    /// The same library under `limits`, as instances of its own (a tenant's: no linear memory
+    /// shared with another tenant's helpers).
+    pub fn with_limits(&self, limits: Limits) -> Self {
+        let copy = HelperPlugin::new(&self.name, self.engine.clone(), self.pre.clone(), limits);
+        if let Some(checked) = self.functions.get() {
+            let _ = copy.functions.set(checked.clone());
+        }
+        copy
+    }
+
     /// The library's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -59,6 +69,8 @@ impl HelperPlugin {
             let mut store = Store::new(&self.engine, state);
             store.limiter(|s| &mut s.limits);
             store.set_epoch_deadline(ticks(self.limits.call_timeout));
+            self.refuel(&mut store)
+                .map_err(|e| format!("helper plugin {:?} cannot start: {e:#}", self.name))?;
             let bindings = self
                 .pre
                 .instantiate(&mut store)
@@ -66,7 +78,8 @@ impl HelperPlugin {
             *guard = Some(Live { store, bindings });
         }
         let live = guard.as_mut().expect("made above");
-        f(live).map_err(|trap| {
+        let result = self.refuel(&mut live.store).and_then(|()| f(live));
+        result.map_err(|trap| {
             *guard = None;
             format!(
                 "helper plugin {:?} failed: {}",
@@ -102,6 +115,15 @@ impl HelperPlugin {
         check_value(&result, self.limits.max_value_bytes)
             .map_err(|e| format!("helper plugin {:?} returned a malformed value: {e}", self.name))?;
         Ok(result)
+    }
+
+    /// A fresh fuel budget for the next call, if the library has one (it then runs on the
+    /// fuel-counting engine).
+    fn refuel(&self, store: &mut Store<PluginState>) -> wasmtime::Result<()> {
+        match self.limits.fuel {
+            Some(fuel) => store.set_fuel(fuel),
+            None => Ok(()),
+        }
     }
 
     /// The library's own description (`describe`).

@@ -161,7 +161,7 @@ impl PluginState {
     }
 
     fn granted_file_exists(&self, path: String) -> bool {
-        if !self.grants.file_exists || path.len() > MAX_NAME_BYTES {
+        if path.len() > MAX_NAME_BYTES || !self.grants.file_exists.allows(std::path::Path::new(&path)) {
             return false;
         }
         // confd: true unless stat says "does not exist" (permission errors count as existing).

@@ -32,6 +32,11 @@ pub struct Limits {
     /// Renderer instances that may run at once (renders of different resources in parallel);
     /// each is made on first need.
     pub instances: usize,
+    /// Fuel for one renderer call (compile or render): a budget counted in WebAssembly
+    /// instructions, so that a template stops at the same point on any machine and under any
+    /// load. `None`: no fuel, only the time limit (fuel costs speed, so only instances given a
+    /// budget run on the fuel-counting engine).
+    pub fuel: Option<u64>,
 }
 
 impl Default for Limits {
@@ -47,6 +52,7 @@ impl Default for Limits {
                 .map(|n| n.get())
                 .unwrap_or(1)
                 .min(4),
+            fuel: None,
         }
     }
 }
@@ -65,13 +71,60 @@ pub enum EnvGrant {
     Nothing,
 }
 
+/// Which paths a plugin may test with `fileExists` (a path outside the grant reads as absent).
+#[derive(Clone, Debug)]
+pub enum PathGrant {
+    /// Any path (confd's `fileExists`).
+    All,
+    /// Paths under these directories, on path boundaries, both as written (after `.` and `..`
+    /// are resolved) and after symlinks are resolved, so that a link inside cannot probe
+    /// outside.
+    Under(Vec<std::path::PathBuf>),
+    /// None: `fileExists` is always false.
+    Nothing,
+}
+
+impl PathGrant {
+    /// Whether `path` may be tested.
+    pub fn allows(&self, path: &std::path::Path) -> bool {
+        let roots = match self {
+            PathGrant::All => return true,
+            PathGrant::Nothing => return false,
+            PathGrant::Under(roots) => roots,
+        };
+        if !path.is_absolute() {
+            return false;
+        }
+        let lexical = std::path::PathBuf::from(crate::resource::clean_path(&path.to_string_lossy()));
+        let under = |p: &std::path::Path| roots.iter().any(|r| p.starts_with(r));
+        if !under(&lexical) {
+            return false;
+        }
+        // The nearest existing ancestor, with its links resolved, must stay inside too.
+        let mut probe = lexical.as_path();
+        loop {
+            match probe.canonicalize() {
+                Ok(real) => {
+                    return roots
+                        .iter()
+                        .any(|r| r.canonicalize().is_ok_and(|root| real.starts_with(root)))
+                }
+                Err(_) => match probe.parent() {
+                    Some(parent) => probe = parent,
+                    None => return false,
+                },
+            }
+        }
+    }
+}
+
 /// What a plugin may ask of the outside world through the host interface.
 #[derive(Clone, Debug)]
 pub struct Grants {
     /// `getenv`.
     pub env: EnvGrant,
     /// `fileExists`.
-    pub file_exists: bool,
+    pub file_exists: PathGrant,
     /// `lookupIP`, `lookupSRV`.
     pub dns: bool,
 }
@@ -81,7 +134,7 @@ impl Grants {
     pub fn confd_compatible() -> Self {
         Grants {
             env: EnvGrant::All,
-            file_exists: true,
+            file_exists: PathGrant::All,
             dns: true,
         }
     }
@@ -90,7 +143,7 @@ impl Grants {
     pub fn none() -> Self {
         Grants {
             env: EnvGrant::Nothing,
-            file_exists: false,
+            file_exists: PathGrant::Nothing,
             dns: false,
         }
     }
@@ -156,5 +209,30 @@ impl wasmtime::ResourceLimiter for Limiter {
 
     fn memories(&self) -> usize {
         self.inner.memories()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PathGrant;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn a_path_grant_holds_on_path_boundaries_through_dots_and_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("granted");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::create_dir_all(dir.path().join("granted-not")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("granted-not"), root.join("out")).unwrap();
+        let grant = PathGrant::Under(vec![root.clone()]);
+        assert!(grant.allows(&root.join("sub")));
+        assert!(grant.allows(&root.join("sub/not-yet-there")));
+        assert!(grant.allows(&root.join("sub/../sub")));
+        assert!(!grant.allows(&dir.path().join("granted-not/x")));
+        assert!(!grant.allows(&root.join("../granted-not")));
+        assert!(!grant.allows(&root.join("out/x")), "a link inside leads outside");
+        assert!(!grant.allows(Path::new("granted/sub")), "relative paths");
+        assert!(PathGrant::All.allows(Path::new("/etc/passwd")));
+        assert!(!PathGrant::Nothing.allows(&PathBuf::from(&root)));
     }
 }

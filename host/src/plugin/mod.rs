@@ -29,7 +29,7 @@ pub use backend::{BackendPlugin, PluginBackend};
 pub use bindings::wconfd::plugin::types::Entry;
 pub use engine_config::PLUGIN_THREAD_STACK;
 pub use helpers::{HelperPlugin, HelperSet};
-pub use limits::{EnvGrant, Grants, Limits};
+pub use limits::{EnvGrant, Grants, Limits, PathGrant};
 pub use renderer::{RenderError, WasmRenderer};
 
 use cache::Cache;
@@ -52,6 +52,8 @@ pub struct Builtin {
     pub wasm: &'static [u8],
     /// The component compiled for this host.
     native: &'static [u8],
+    /// The component compiled for this host's fuel-counting engine (renderers only).
+    native_fuel: Option<&'static [u8]>,
     /// Backends: where requests may go when no `-node` is given.
     pub nodes: &'static [&'static str],
     /// Environment variables the plugin receives as options `env.NAME` (what confd's client
@@ -68,6 +70,7 @@ pub static BUILTINS: &[Builtin] = &[
         kind: Kind::Renderer,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.wasm")),
         native: include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.cwasm")),
+        native_fuel: Some(include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.fuel.cwasm"))),
         nodes: &[],
         env: &[],
         files: &[],
@@ -77,6 +80,7 @@ pub static BUILTINS: &[Builtin] = &[
         kind: Kind::Helpers,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/json.wasm")),
         native: include_bytes!(concat!(env!("OUT_DIR"), "/json.cwasm")),
+        native_fuel: None,
         nodes: &[],
         env: &[],
         files: &[],
@@ -86,6 +90,7 @@ pub static BUILTINS: &[Builtin] = &[
         kind: Kind::Helpers,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/sprig.wasm")),
         native: include_bytes!(concat!(env!("OUT_DIR"), "/sprig.cwasm")),
+        native_fuel: None,
         nodes: &[],
         env: &[],
         files: &[],
@@ -95,6 +100,7 @@ pub static BUILTINS: &[Builtin] = &[
         kind: Kind::Backend,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/rancher.wasm")),
         native: include_bytes!(concat!(env!("OUT_DIR"), "/rancher.cwasm")),
+        native_fuel: None,
         // confd's rancher backend talks to http://rancher-metadata without -node.
         nodes: &["http://rancher-metadata"],
         env: &[],
@@ -105,6 +111,7 @@ pub static BUILTINS: &[Builtin] = &[
         kind: Kind::Backend,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/consul.wasm")),
         native: include_bytes!(concat!(env!("OUT_DIR"), "/consul.cwasm")),
+        native_fuel: None,
         nodes: &["127.0.0.1:8500"],
         // confd's consul client takes its ACL token from the environment only.
         env: &["CONSUL_HTTP_TOKEN"],
@@ -115,6 +122,7 @@ pub static BUILTINS: &[Builtin] = &[
         kind: Kind::Backend,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/vault.wasm")),
         native: include_bytes!(concat!(env!("OUT_DIR"), "/vault.cwasm")),
+        native_fuel: None,
         nodes: &["http://127.0.0.1:8200"],
         env: &[],
         // The kubernetes auth type logs in with the pod's service account token.
@@ -129,11 +137,33 @@ pub const DEFAULT_RENDERER: &str = "gotemplate";
 /// configuration is part of the compiled-code cache key.
 pub fn engine() -> wasmtime::Result<Engine> {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    if let Some(e) = ENGINE.get() {
+    engine_in(&ENGINE, false)
+}
+
+/// The engine for instances given a fuel budget ([`Limits::fuel`]): its code counts
+/// instructions, which costs every call some speed, so it is made only when a limit needs it.
+pub fn fuel_engine() -> wasmtime::Result<Engine> {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    engine_in(&ENGINE, true)
+}
+
+fn engine_in(slot: &OnceLock<Engine>, fuel: bool) -> wasmtime::Result<Engine> {
+    if let Some(e) = slot.get() {
         return Ok(e.clone());
     }
-    let engine = Engine::new(&engine_config::config(None)?)?;
-    let engine = ENGINE.get_or_init(|| engine).clone();
+    let made = Engine::new(&engine_config::config(None, fuel)?)?;
+    let mut ours = false;
+    let engine = slot
+        .get_or_init(|| {
+            ours = true;
+            made
+        })
+        .clone();
+    if !ours {
+        // Another thread made it first, and started its ticker (one per engine: two would
+        // halve every deadline).
+        return Ok(engine);
+    }
     let ticker = engine.clone();
     std::thread::Builder::new()
         .name("wconfd-epoch".into())
@@ -147,10 +177,11 @@ pub fn engine() -> wasmtime::Result<Engine> {
 
 /// How a trap or host error inside a plugin call reads in a log line.
 /// A call into `plugin` failed and its instance is discarded: count it in the metrics by kind
-/// (`timeout`, `memory`, `trap`) and say why.
+/// (`timeout`, `fuel`, `memory`, `trap`) and say why.
 pub(crate) fn trapped(plugin: &str, e: &wasmtime::Error) -> String {
     let kind = match e.downcast_ref::<wasmtime::Trap>() {
-        Some(wasmtime::Trap::Interrupt | wasmtime::Trap::OutOfFuel) => "timeout",
+        Some(wasmtime::Trap::Interrupt) => "timeout",
+        Some(wasmtime::Trap::OutOfFuel) => "fuel",
         Some(_) => "trap",
         None if hit_memory_cap(e) => "memory",
         None => "trap",
@@ -201,21 +232,47 @@ pub struct PluginInfo {
 #[derive(Default)]
 pub struct Plugins {
     renderers: BTreeMap<String, Result<Arc<WasmRenderer>, String>>,
+    /// Where each loaded renderer's component came from, to compile it again for the
+    /// fuel-counting engine when a tenant with a fuel limit uses it.
+    renderer_sources: HashMap<String, ComponentSource>,
     backends: BTreeMap<String, Result<BackendPlugin, String>>,
     helpers: BTreeMap<String, HelperSource>,
-    /// Checked helper sets by the list of library names, shared by resources choosing alike.
-    helper_sets: Mutex<HashMap<Vec<String>, HelperSetResult>>,
+    /// Checked helper sets by tenant (`None`: the operator's) and list of library names,
+    /// shared by resources choosing alike.
+    helper_sets: Mutex<HashMap<HelperSetKey, HelperSetResult>>,
     /// Each tenant's own instance of each renderer it uses, by (tenant, renderer).
-    tenant_renderers: Mutex<HashMap<(String, String), Arc<WasmRenderer>>>,
+    tenant_renderers: Mutex<HashMap<(TenantKey, String), Arc<WasmRenderer>>>,
+    /// Each tenant's plugin directory, loaded on first use with the tenant's grants and limits.
+    tenant_plugins: Mutex<HashMap<TenantKey, Arc<Plugins>>>,
     /// The engine and limits built-in helpers are made ready with.
     engine: Option<Engine>,
     limits: Limits,
+    /// The compiled-code cache directory (for tenants' plugin directories).
+    cache_dir: Option<std::path::PathBuf>,
     /// Every backend plugin that could be loaded, loaded or not (for messages).
     available_backends: Vec<String>,
     /// What was loaded.
     pub loaded: Vec<PluginInfo>,
     /// Plugins that were refused, each with why (already worded for a log line).
     pub refused: Vec<String>,
+}
+
+/// A tenant as the plugin host tells tenants apart: its name and a fingerprint of its policy,
+/// so that an edited tenant file gets new instances (old ones go with the next SIGHUP).
+type TenantKey = (String, u64);
+
+/// A helper set's: whose (`None`: the operator's) and which libraries, in order.
+type HelperSetKey = (Option<TenantKey>, Vec<String>);
+
+fn tenant_key(t: &crate::tenant::Tenant) -> TenantKey {
+    (t.name.clone(), t.fingerprint)
+}
+
+/// Where a plugin's component came from.
+#[derive(Clone)]
+enum ComponentSource {
+    Builtin(&'static Builtin),
+    Wasm { bytes: Arc<[u8]>, sha256: String },
 }
 
 /// Options for loading plugins.
@@ -232,6 +289,10 @@ pub struct LoadOptions<'a> {
     /// The backend in use (`-backend`): only a backend plugin of this name is loaded; the
     /// others cost neither memory nor start-up time.
     pub backend: Option<&'a str>,
+    /// Load only the plugin directory, not the built-ins (a tenant's own directory).
+    pub skip_builtins: bool,
+    /// Renderers and helper libraries run on the fuel-counting engine (`limits.fuel` is set).
+    pub fuel: bool,
 }
 
 /// A built-in plugin's component: the artifact compiled at build time, or, if wasmtime refuses
@@ -331,6 +392,18 @@ struct BackendDefaults {
     files: Vec<String>,
 }
 
+impl BackendDefaults {
+    /// A built-in backend's.
+    fn of(b: &Builtin) -> Self {
+        BackendDefaults {
+            nodes: b.nodes.iter().map(|n| n.to_string()).collect(),
+            options: Vec::new(),
+            env: b.env.iter().map(|n| n.to_string()).collect(),
+            files: b.files.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+}
+
 fn backend_from_component(
     engine: &Engine,
     name: &str,
@@ -416,7 +489,11 @@ impl Plugins {
     /// Load the built-in plugins and every plugin in the plugin directory.
     pub fn load(opts: &LoadOptions<'_>) -> Plugins {
         let mut plugins = Plugins::default();
-        let engine = match engine() {
+        let engines = engine().and_then(|plain| {
+            let fuel = if opts.fuel { fuel_engine()? } else { plain.clone() };
+            Ok((plain, fuel))
+        });
+        let (engine, fuel_engine) = match engines {
             Ok(e) => e,
             Err(e) => {
                 plugins
@@ -425,11 +502,15 @@ impl Plugins {
                 return plugins;
             }
         };
+        // Backends have no fuel budget: their calls wait on the network by design.
+        let engine_for = |kind: Kind| if kind == Kind::Backend { &engine } else { &fuel_engine };
+        // Built-in helper libraries are made ready on this one (they are precompiled for it).
         plugins.engine = Some(engine.clone());
         plugins.limits = opts.limits.clone();
+        plugins.cache_dir = opts.cache_dir.map(Path::to_path_buf);
         let mut cache = Cache::new(opts.cache_dir);
         let wanted = |kind: Kind, name: &str| kind != Kind::Backend || opts.backend == Some(name);
-        for b in BUILTINS {
+        for b in BUILTINS.iter().filter(|_| !opts.skip_builtins) {
             if b.kind == Kind::Backend {
                 plugins.available_backends.push(b.name.to_string());
             }
@@ -442,14 +523,20 @@ impl Plugins {
             if !wanted(b.kind, b.name) {
                 continue;
             }
-            let loaded = builtin_component(&engine, b, &mut cache);
-            let defaults = BackendDefaults {
-                nodes: b.nodes.iter().map(|n| n.to_string()).collect(),
-                options: Vec::new(),
-                env: b.env.iter().map(|n| n.to_string()).collect(),
-                files: b.files.iter().map(|n| n.to_string()).collect(),
-            };
-            plugins.add(&engine, (b.name, b.kind, "built-in".into()), loaded, defaults, opts);
+            let engine = engine_for(b.kind);
+            let loaded = builtin_component(engine, b, &mut cache);
+            plugins.add(
+                engine,
+                (b.name, b.kind, "built-in".into()),
+                loaded,
+                BackendDefaults::of(b),
+                opts,
+            );
+            if b.kind == Kind::Renderer {
+                plugins
+                    .renderer_sources
+                    .insert(b.name.into(), ComponentSource::Builtin(b));
+            }
         }
         let Some(dir) = opts.plugin_dir else {
             return plugins;
@@ -471,7 +558,8 @@ impl Plugins {
                     plugins.available_backends.push(m.name);
                 }
                 Ok(m) => {
-                    let loaded = cache.load(&engine, &m.wasm, &m.sha256).map_err(|e| format!("{e:#}"));
+                    let engine = engine_for(m.kind);
+                    let loaded = cache.load(engine, &m.wasm, &m.sha256).map_err(|e| format!("{e:#}"));
                     let source = m.wasm_path.display().to_string();
                     // A directory plugin gets no environment: granting it is the operator's call.
                     let defaults = BackendDefaults {
@@ -480,7 +568,14 @@ impl Plugins {
                         env: Vec::new(),
                         files: Vec::new(),
                     };
-                    plugins.add(&engine, (&m.name, m.kind, source), loaded, defaults, opts);
+                    plugins.add(engine, (&m.name, m.kind, source), loaded, defaults, opts);
+                    if m.kind == Kind::Renderer {
+                        let component = ComponentSource::Wasm {
+                            bytes: m.wasm.into(),
+                            sha256: m.sha256,
+                        };
+                        plugins.renderer_sources.insert(m.name, component);
+                    }
                 }
                 Err(e) => {
                     // Learn the name and kind from the raw text, so that a refused override
@@ -510,21 +605,106 @@ impl Plugins {
     }
 
     /// The renderer called `name` for a resource of `tenant`: the shared one for the operator's
-    /// resources, else the tenant's own instance with the tenant's grants (made on first use).
+    /// resources; for a tenant's, one from its own plugin directory if it has one of that
+    /// name, else the tenant's own instance of the shared one, with the tenant's grants and
+    /// limits (made on first use; on the fuel-counting engine if the tenant has a fuel limit).
     pub fn renderer_for(
         &self,
         name: &str,
         tenant: Option<&crate::tenant::Tenant>,
     ) -> Result<Arc<WasmRenderer>, String> {
-        let shared = self.renderer(name)?;
         let Some(tenant) = tenant else {
-            return Ok(shared);
+            return self.renderer(name);
         };
-        let mut theirs = self.tenant_renderers.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(theirs
-            .entry((tenant.name.clone(), name.to_string()))
-            .or_insert_with(|| Arc::new(shared.with_policy(tenant.grants.clone(), tenant.limits.clone())))
-            .clone())
+        if let Some(own) = self.tenant_plugins(tenant) {
+            if own.renderers.contains_key(name) {
+                return own.renderer(name);
+            }
+        }
+        let key = (tenant_key(tenant), name.to_string());
+        if let Some(r) = self
+            .tenant_renderers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return Ok(r.clone());
+        }
+        let shared = self.renderer(name)?;
+        let theirs = match tenant.limits.fuel {
+            None => shared.with_policy(tenant.grants.clone(), tenant.limits.clone()),
+            Some(_) => self.fuel_renderer(name, tenant.grants.clone(), tenant.limits.clone())?,
+        };
+        let mut all = self.tenant_renderers.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(all.entry(key).or_insert_with(|| Arc::new(theirs)).clone())
+    }
+
+    /// Renderer `name` made again on the fuel-counting engine, with `grants` and `limits` (whose
+    /// `fuel` each call gets).
+    pub fn fuel_renderer(&self, name: &str, grants: Grants, limits: Limits) -> Result<WasmRenderer, String> {
+        let engine = fuel_engine().map_err(|e| format!("cannot start wasmtime: {e:#}"))?;
+        let mut cache = Cache::new(self.cache_dir.as_deref());
+        let component = match self.renderer_sources.get(name) {
+            None => return Err(format!("no renderer plugin named {name:?}")),
+            Some(ComponentSource::Builtin(b)) => match b.native_fuel {
+                // SAFETY: as in `builtin_component`: build.rs wrote it for this configuration
+                // (with fuel), and wasmtime validates its header.
+                Some(native) => match unsafe { Component::deserialize(&engine, native) } {
+                    Ok(c) => c,
+                    Err(_) => cache
+                        .load(&engine, b.wasm, &manifest::sha256_hex(b.wasm))
+                        .map(|c| c.0)
+                        .map_err(|e| format!("{e:#}"))?,
+                },
+                None => cache
+                    .load(&engine, b.wasm, &manifest::sha256_hex(b.wasm))
+                    .map(|c| c.0)
+                    .map_err(|e| format!("{e:#}"))?,
+            },
+            Some(ComponentSource::Wasm { bytes, sha256 }) => cache
+                .load(&engine, bytes, sha256)
+                .map(|c| c.0)
+                .map_err(|e| format!("{e:#}"))?,
+        };
+        let opts = LoadOptions {
+            limits,
+            grants: Some(grants),
+            ..Default::default()
+        };
+        renderer_from_component(&engine, name, &component, &opts)
+            .map_err(|e| format!("renderer {name:?} on the fuel-counting engine: {e}"))
+    }
+
+    /// `tenant`'s own plugin directory, loaded on first use with its grants and limits (its
+    /// refusals logged under its name); `None` if it has none.
+    fn tenant_plugins(&self, tenant: &crate::tenant::Tenant) -> Option<Arc<Plugins>> {
+        let dir = tenant.plugin_dir.as_deref()?;
+        let mut all = self.tenant_plugins.lock().unwrap_or_else(|e| e.into_inner());
+        let own = all.entry(tenant_key(tenant)).or_insert_with(|| {
+            let own = Plugins::load(&LoadOptions {
+                plugin_dir: Some(dir),
+                cache_dir: self.cache_dir.as_deref(),
+                limits: tenant.limits.clone(),
+                grants: Some(tenant.grants.clone()),
+                backend: tenant.backend.as_ref().map(|b| b.backend.as_str()),
+                skip_builtins: true,
+                fuel: tenant.limits.fuel.is_some(),
+            });
+            for p in &own.loaded {
+                crate::debug!(
+                    "tenant {}: loaded {} plugin {} from {}",
+                    tenant.name,
+                    p.kind.as_str(),
+                    p.name,
+                    p.source
+                );
+            }
+            for r in &own.refused {
+                crate::error!("tenant {}: Plugin refused: {r}", tenant.name);
+            }
+            Arc::new(own)
+        });
+        Some(own.clone())
     }
 
     /// The helper library called `name`, made ready if it is a built-in not used before.
@@ -547,18 +727,65 @@ impl Plugins {
     /// The checked set of helper libraries `names` (see [`HelperSet::new`]), shared by every
     /// resource that names the same list.
     pub fn helper_set(&self, names: &[String]) -> Result<Arc<HelperSet>, String> {
-        let mut sets = self.helper_sets.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(set) = sets.get(names) {
+        self.helper_set_for(names, None)
+    }
+
+    /// [`Plugins::helper_set`] for a resource of `tenant`: each library from the tenant's own
+    /// plugin directory if it has one of that name, else the tenant's own instance of the
+    /// shared one (its own linear memory, under its limits; fuel counts the renderer only).
+    pub fn helper_set_for(
+        &self,
+        names: &[String],
+        tenant: Option<&crate::tenant::Tenant>,
+    ) -> Result<Arc<HelperSet>, String> {
+        let key = (tenant.map(tenant_key), names.to_vec());
+        if let Some(set) = self.helper_sets.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return set.clone();
         }
+        let own = tenant.and_then(|t| self.tenant_plugins(t));
+        let library = |n: &String| match (&own, tenant) {
+            (Some(own), _) if own.helpers.contains_key(n) => own.helper_library(n),
+            (_, Some(t)) => self.helper_library(n).map(|shared| {
+                let mut limits = t.limits.clone();
+                limits.fuel = None;
+                Arc::new(shared.with_limits(limits))
+            }),
+            (_, None) => self.helper_library(n),
+        };
         let set = names
             .iter()
-            .map(|n| self.helper_library(n))
+            .map(library)
             .collect::<Result<Vec<_>, _>>()
             .and_then(|libs| HelperSet::new(&libs, wconfd_gotemplate::builtin_function_names()))
             .map(Arc::new);
-        sets.insert(names.to_vec(), set.clone());
-        set
+        let mut sets = self.helper_sets.lock().unwrap_or_else(|e| e.into_inner());
+        sets.entry(key).or_insert(set).clone()
+    }
+
+    /// The backend plugin `name` for `tenant`'s own backend: from its plugin directory if it
+    /// has one of that name, else the shared one.
+    pub fn backend_for(&self, name: &str, tenant: &crate::tenant::Tenant) -> Option<Result<BackendPlugin, String>> {
+        if let Some(own) = self.tenant_plugins(tenant).and_then(|own| own.backend(name)) {
+            return Some(own);
+        }
+        if let Some(shared) = self.backend(name) {
+            return Some(shared);
+        }
+        // A built-in backend the operator's `-backend` did not load.
+        let b = BUILTINS.iter().find(|b| b.kind == Kind::Backend && b.name == name)?;
+        let made = engine()
+            .map_err(|e| format!("cannot start wasmtime: {e:#}"))
+            .and_then(|engine| {
+                let (component, _) = builtin_component(&engine, b, &mut Cache::new(None))?;
+                let mut limits = tenant.limits.clone();
+                limits.fuel = None;
+                let opts = LoadOptions {
+                    limits,
+                    ..Default::default()
+                };
+                backend_from_component(&engine, name, &component, BackendDefaults::of(b), &opts)
+            });
+        Some(made.map_err(|e| format!("backend plugin {name:?} is unavailable: {e}")))
     }
 
     /// The names of the helper libraries there are (built in and in the plugin directory).

@@ -52,6 +52,25 @@ pub(crate) enum RendererPre {
     V1(renderer_v1::RendererPluginPre<PluginState>),
 }
 
+/// What one call may spend: epoch ticks (time), and fuel when the instance has a budget (it
+/// then runs on the fuel-counting engine).
+#[derive(Clone, Copy)]
+struct Budget {
+    ticks: u64,
+    fuel: Option<u64>,
+}
+
+impl Budget {
+    /// Give the next call in `store` this budget, whatever the last one left.
+    fn arm(self, store: &mut Store<PluginState>) -> wasmtime::Result<()> {
+        store.set_epoch_deadline(self.ticks);
+        if let Some(fuel) = self.fuel {
+            store.set_fuel(fuel)?;
+        }
+        Ok(())
+    }
+}
+
 enum Bindings {
     Current(RendererPlugin),
     V1(renderer_v1::RendererPlugin),
@@ -115,7 +134,9 @@ impl WasmRenderer {
         let state = PluginState::new(self.name.as_str().into(), &self.limits, self.grants.clone());
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline(self.deadline_ticks());
+        self.budget()
+            .arm(&mut store)
+            .map_err(|e| self.plugin_error(format!("{e:#}")))?;
         let bindings = match &self.pre {
             RendererPre::Current(pre) => pre.instantiate(&mut store).map(Bindings::Current),
             RendererPre::V1(pre) => pre.instantiate(&mut store).map(Bindings::V1),
@@ -128,8 +149,11 @@ impl WasmRenderer {
         })
     }
 
-    fn deadline_ticks(&self) -> u64 {
-        (self.limits.call_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
+    fn budget(&self) -> Budget {
+        Budget {
+            ticks: (self.limits.call_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64,
+            fuel: self.limits.fuel,
+        }
     }
 
     fn from_wit(e: TemplateError) -> RenderError {
@@ -150,7 +174,7 @@ impl WasmRenderer {
     /// Run `f` on the live instance (creating it if needed). A trap discards the instance.
     fn with_live<T>(
         &self,
-        f: impl FnOnce(&mut Live, u64) -> wasmtime::Result<Result<T, RenderError>>,
+        f: impl FnOnce(&mut Live, Budget) -> wasmtime::Result<Result<T, RenderError>>,
     ) -> Result<T, RenderError> {
         let mut guard = self.free_instance();
         if guard
@@ -163,8 +187,7 @@ impl WasmRenderer {
             *guard = Some(self.instantiate()?);
         }
         let live = guard.as_mut().expect("instantiated above");
-        let ticks = self.deadline_ticks();
-        match f(live, ticks) {
+        match f(live, self.budget()) {
             Ok(r) => r,
             Err(trap) => {
                 // A trapped instance cannot be entered again: drop it and its templates.
@@ -179,7 +202,7 @@ impl WasmRenderer {
         name: &str,
         text: &[u8],
         helpers: &Arc<HelperSet>,
-        ticks: u64,
+        budget: Budget,
     ) -> wasmtime::Result<Result<ResourceAny, RenderError>> {
         let mut ctx = md5::Context::new();
         ctx.consume(name.as_bytes());
@@ -193,7 +216,7 @@ impl WasmRenderer {
         if let Some(h) = live.templates.get(&key) {
             return Ok(Ok(*h));
         }
-        live.store.set_epoch_deadline(ticks);
+        budget.arm(&mut live.store)?;
         let compiled = match &live.bindings {
             Bindings::Current(b) => b
                 .wconfd_plugin_renderer()
@@ -231,9 +254,9 @@ impl WasmRenderer {
 
     /// Parse `text` allowing calls to `helpers`.
     pub fn check_with_helpers(&self, name: &str, text: &[u8], helpers: &Arc<HelperSet>) -> Result<(), RenderError> {
-        self.with_live(|live, ticks| {
+        self.with_live(|live, budget| {
             live.store.data_mut().helpers = Some(helpers.clone());
-            Ok(Self::compiled(live, name, text, helpers, ticks)?.map(|_| ()))
+            Ok(Self::compiled(live, name, text, helpers, budget)?.map(|_| ()))
         })
     }
 
@@ -246,13 +269,13 @@ impl WasmRenderer {
         kvs: &[Entry],
         helpers: &Arc<HelperSet>,
     ) -> Result<Vec<u8>, RenderError> {
-        self.with_live(|live, ticks| {
+        self.with_live(|live, budget| {
             live.store.data_mut().helpers = Some(helpers.clone());
-            let handle = match Self::compiled(live, name, text, helpers, ticks)? {
+            let handle = match Self::compiled(live, name, text, helpers, budget)? {
                 Ok(h) => h,
                 Err(e) => return Ok(Err(e)),
             };
-            live.store.set_epoch_deadline(ticks);
+            budget.arm(&mut live.store)?;
             Ok(match &live.bindings {
                 Bindings::Current(b) => b
                     .wconfd_plugin_renderer()
@@ -318,8 +341,8 @@ impl WasmRenderer {
 
     /// The plugin's own description (`describe`).
     pub fn describe(&self) -> Result<String, RenderError> {
-        self.with_live(|live, ticks| {
-            live.store.set_epoch_deadline(ticks);
+        self.with_live(|live, budget| {
+            budget.arm(&mut live.store)?;
             Ok(Ok(match &live.bindings {
                 Bindings::Current(b) => b.wconfd_plugin_renderer().call_describe(&mut live.store)?,
                 Bindings::V1(b) => b.wconfd_plugin_renderer().call_describe(&mut live.store)?,
