@@ -92,17 +92,24 @@ fn a_tenant_gets_its_keys_roots_and_commands_and_nothing_more() {
     assert_eq!(dir.read("ops.out"), "ops=o1\n");
 }
 
+/// A watch daemon (no interval: resources are admitted once, at the start) serving the
+/// operator's resource and tenant `a`'s (with `extra` in its file) rendering to `dest`, after
+/// both first renders.
+fn watching_tenant_app(dir: &Dir, extra: &str, dest: &std::path::Path) -> std::process::Child {
+    operator_and_tenant(dir, extra);
+    tenant_resource(dir, "app", "/team-a", dest, "", "a={{getv \"/team-a/v\"}}\n");
+    let child = file_daemon(dir, &["-watch", "-interval", "0"]).spawn();
+    eventually(20, "first renders", || {
+        std::fs::read_to_string(dest).is_ok_and(|t| t == "a=a1\n") && dir.read_or_empty("ops.out") == "ops=o1\n"
+    });
+    child
+}
+
 #[test]
 fn a_symlink_planted_in_a_root_after_the_start_cannot_redirect_a_write() {
     let dir = Dir::new();
-    operator_and_tenant(&dir, "");
     let dest = dir.join("a-out/sub/app.conf");
-    tenant_resource(&dir, "app", "/team-a", &dest, "", "a={{getv \"/team-a/v\"}}\n");
-    // Watch mode with no interval: the resource is admitted once, at the start.
-    let child = file_daemon(&dir, &["-watch", "-interval", "0"]).spawn();
-    eventually(20, "first render", || {
-        std::fs::read_to_string(&dest).is_ok_and(|t| t == "a=a1\n")
-    });
+    let child = watching_tenant_app(&dir, "", &dest);
     // The tenant (who owns its root) swaps the directory for a symlink to a place outside.
     std::fs::create_dir_all(dir.join("victim")).unwrap();
     std::fs::remove_dir_all(dir.join("a-out/sub")).unwrap();
@@ -356,13 +363,8 @@ fn a_tenant_reads_its_own_backend() {
 #[test]
 fn a_tenants_min_reload_interval_holds_its_updates_back() {
     let dir = Dir::new();
-    operator_and_tenant(&dir, "[limits]\nmin_reload_interval = \"1h\"\n");
     let dest = dir.join("a-out/app.conf");
-    tenant_resource(&dir, "app", "/team-a", &dest, "", "a={{getv \"/team-a/v\"}}\n");
-    let child = file_daemon(&dir, &["-watch", "-interval", "0"]).spawn();
-    eventually(20, "first renders", || {
-        std::fs::read_to_string(&dest).is_ok_and(|t| t == "a=a1\n") && dir.read_or_empty("ops.out") == "ops=o1\n"
-    });
+    let child = watching_tenant_app(&dir, "[limits]\nmin_reload_interval = \"1h\"\n", &dest);
     dir.write("data.yaml", "team-a:\n  v: a2\nops:\n  v: o2\n");
     eventually(20, "the operator's resource follows the change", || {
         dir.read_or_empty("ops.out") == "ops=o2\n"
