@@ -424,3 +424,77 @@ fn a_tenants_backend_plugin_reaches_its_nodes_only() {
     assert_eq!(dir.read("ops.out"), "ops=o1\n");
     assert!(!dir.exists("b-out/app.conf"));
 }
+
+/// Install the built-in renderer in `dir` as plugin `name`, its manifest declaring `grants`.
+fn renderer_declaring(dir: &std::path::Path, name: &str, grants: &str) {
+    let builtin = dir.join(".builtin");
+    Wconfd::new().args(["plugin", "builtin"]).arg(&builtin).run().ok();
+    std::fs::copy(builtin.join("gotemplate.wasm"), dir.join(format!("{name}.wasm"))).unwrap();
+    let manifest = std::fs::read_to_string(builtin.join("gotemplate.toml")).unwrap();
+    let manifest = manifest
+        .replace("name = \"gotemplate\"", &format!("name = {name:?}"))
+        .replace("gotemplate.wasm", &format!("{name}.wasm"));
+    std::fs::write(
+        dir.join(format!("{name}.toml")),
+        format!("{manifest}[grants]\n{grants}"),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(builtin).unwrap();
+}
+
+#[test]
+fn a_renderer_gets_what_its_manifest_declares_within_what_its_owner_allows() {
+    let dir = Dir::new();
+    let operators = dir.join("plugins");
+    let tenants = dir.join("a-plugins");
+    std::fs::create_dir_all(&operators).unwrap();
+    std::fs::create_dir_all(&tenants).unwrap();
+    renderer_declaring(&operators, "declared", "env = [\"GRANT_A\", \"GRANT_B\"]\n");
+    // The tenant's own renderer asks for more than the tenant was given.
+    renderer_declaring(
+        &tenants,
+        "mine",
+        "env = [\"GRANT_B\"]\ndns = true\nfile_exists = true\n",
+    );
+    operator_and_tenant(
+        &dir,
+        &format!(
+            "plugins = {:?}\n[grants]\nenv = [\"GRANT_A\"]\n",
+            tenants.display().to_string()
+        ),
+    );
+    let probe = "a={{getenv \"GRANT_A\"}} b={{getenv \"GRANT_B\"}} c={{getenv \"GRANT_C\"}} passwd={{fileExists \"/etc/passwd\"}} ip={{lookupIP \"localhost\"}}\n";
+    for name in ["declared", "mine"] {
+        let extra = format!("renderer = {name:?}\n");
+        tenant_resource(
+            &dir,
+            name,
+            "/team-a",
+            &dir.join(&format!("a-out/{name}.conf")),
+            &extra,
+            probe,
+        );
+    }
+    dir.resource(
+        "ops_declared",
+        &format!(
+            "[template]\nsrc = \"ops_declared.tmpl\"\ndest = {:?}\nkeys = [\"/ops\"]\nrenderer = \"declared\"\n",
+            dir.join("ops_declared.out").display().to_string()
+        ),
+        probe,
+    );
+    Wconfd::file_onetime(&dir)
+        .arg("-plugin-dir")
+        .arg(&operators)
+        .env("GRANT_A", "1")
+        .env("GRANT_B", "2")
+        .env("GRANT_C", "3")
+        .run()
+        .ok();
+    // The operator's resource: what the manifest declares of confd's grants, nothing more.
+    assert_eq!(dir.read("ops_declared.out"), "a=1 b=2 c= passwd=false ip=[]\n");
+    // The tenant's: the tenant's grants narrowed to the manifest's...
+    assert_eq!(dir.read("a-out/declared.conf"), "a=1 b= c= passwd=false ip=[]\n");
+    // ...and its own plugin cannot grant itself what the tenant was not given.
+    assert_eq!(dir.read("a-out/mine.conf"), "a= b= c= passwd=false ip=[]\n");
+}

@@ -135,7 +135,7 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
         plugins: Option<PathBuf>,
         backend: Option<std::collections::BTreeMap<String, toml::Spanned<toml::Value>>>,
         #[serde(default)]
-        grants: GrantsFile,
+        grants: crate::plugin::limits::GrantsTable,
         #[serde(default)]
         limits: LimitsFile,
     }
@@ -149,27 +149,6 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
         instances: Option<usize>,
         min_reload_interval: Option<String>,
         fuel: Option<u64>,
-    }
-    #[derive(serde::Deserialize, Default)]
-    #[serde(deny_unknown_fields)]
-    struct GrantsFile {
-        #[serde(default)]
-        env: Vec<String>,
-        #[serde(default)]
-        file_exists: FileExists,
-        #[serde(default)]
-        dns: bool,
-    }
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum FileExists {
-        Anywhere(bool),
-        Under(Vec<PathBuf>),
-    }
-    impl Default for FileExists {
-        fn default() -> Self {
-            FileExists::Anywhere(false)
-        }
     }
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let f: File = toml::from_str(&text).map_err(|e| {
@@ -244,16 +223,7 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
         None => None,
         Some(table) => Some(std::sync::Arc::new(backend_config(path, &text, table)?)),
     };
-    let file_exists = match f.grants.file_exists {
-        FileExists::Anywhere(true) => crate::plugin::PathGrant::All,
-        FileExists::Anywhere(false) => crate::plugin::PathGrant::Nothing,
-        FileExists::Under(dirs) if dirs.iter().all(|d| d.is_absolute()) => crate::plugin::PathGrant::Under(
-            dirs.iter()
-                .map(|d| PathBuf::from(crate::resource::clean_path(&d.to_string_lossy())))
-                .collect(),
-        ),
-        FileExists::Under(_) => return Err(bad("grants.file_exists", "give absolute directories".into())),
-    };
+    let grants = f.grants.grants().map_err(|why| format!("{}: {why}", path.display()))?;
     let fingerprint = {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -273,15 +243,7 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
         roots: f.roots,
         commands: f.commands,
         run_as,
-        grants: crate::plugin::Grants {
-            env: if f.grants.env.is_empty() {
-                crate::plugin::EnvGrant::Nothing
-            } else {
-                crate::plugin::EnvGrant::Only(f.grants.env)
-            },
-            file_exists,
-            dns: f.grants.dns,
-        },
+        grants,
         limits,
         max_output_bytes,
         min_reload_interval,

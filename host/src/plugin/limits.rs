@@ -149,6 +149,101 @@ impl Grants {
     }
 }
 
+impl Grants {
+    /// What both `self` and `other` allow: a plugin's grants are its owner's (the operator's
+    /// or a tenant's) narrowed by what its manifest declares, so that nobody grants themselves
+    /// more.
+    pub fn intersect(&self, other: &Grants) -> Grants {
+        let env = match (&self.env, &other.env) {
+            (EnvGrant::Nothing, _) | (_, EnvGrant::Nothing) => EnvGrant::Nothing,
+            (EnvGrant::All, e) | (e, EnvGrant::All) => e.clone(),
+            (EnvGrant::Only(a), EnvGrant::Only(b)) => {
+                EnvGrant::Only(a.iter().filter(|n| b.contains(n)).cloned().collect())
+            }
+        };
+        let file_exists = match (&self.file_exists, &other.file_exists) {
+            (PathGrant::Nothing, _) | (_, PathGrant::Nothing) => PathGrant::Nothing,
+            (PathGrant::All, g) | (g, PathGrant::All) => g.clone(),
+            (PathGrant::Under(a), PathGrant::Under(b)) => {
+                // A directory both allow is one under a directory of the other.
+                let mut both: Vec<_> = a
+                    .iter()
+                    .filter(|d| b.iter().any(|e| d.starts_with(e)))
+                    .chain(b.iter().filter(|d| a.iter().any(|e| d.starts_with(e))))
+                    .cloned()
+                    .collect();
+                both.sort();
+                both.dedup();
+                PathGrant::Under(both)
+            }
+        };
+        Grants {
+            env,
+            file_exists,
+            dns: self.dns && other.dns,
+        }
+    }
+}
+
+/// A `[grants]` table, as tenant files and plugin manifests write it:
+///
+/// ```toml
+/// [grants]
+/// env = ["REGION"]              # getenv of these names only
+/// file_exists = ["/srv/team-a"] # fileExists under these directories (true: anywhere)
+/// dns = true                    # lookupIP, lookupSRV
+/// ```
+///
+/// Whatever is left out is denied.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GrantsTable {
+    #[serde(default)]
+    env: Vec<String>,
+    #[serde(default)]
+    file_exists: FileExistsGrant,
+    #[serde(default)]
+    dns: bool,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum FileExistsGrant {
+    Anywhere(bool),
+    Under(Vec<std::path::PathBuf>),
+}
+
+impl Default for FileExistsGrant {
+    fn default() -> Self {
+        FileExistsGrant::Anywhere(false)
+    }
+}
+
+impl GrantsTable {
+    /// The grants, or why not (naming the key).
+    pub fn grants(self) -> Result<Grants, String> {
+        let file_exists = match self.file_exists {
+            FileExistsGrant::Anywhere(true) => PathGrant::All,
+            FileExistsGrant::Anywhere(false) => PathGrant::Nothing,
+            FileExistsGrant::Under(dirs) if dirs.iter().all(|d| d.is_absolute()) => PathGrant::Under(
+                dirs.iter()
+                    .map(|d| std::path::PathBuf::from(crate::resource::clean_path(&d.to_string_lossy())))
+                    .collect(),
+            ),
+            FileExistsGrant::Under(_) => return Err("key 'grants.file_exists': give absolute directories".into()),
+        };
+        Ok(Grants {
+            env: if self.env.is_empty() {
+                EnvGrant::Nothing
+            } else {
+                EnvGrant::Only(self.env)
+            },
+            file_exists,
+            dns: self.dns,
+        })
+    }
+}
+
 /// A store's resource limiter: wasmtime's `StoreLimits`, plus the peak linear memory the
 /// instance asked for (reported by benchmarks, and per plugin as the `plugin_peak_memory_bytes`
 /// metric).
@@ -234,5 +329,31 @@ mod tests {
         assert!(!grant.allows(Path::new("granted/sub")), "relative paths");
         assert!(PathGrant::All.allows(Path::new("/etc/passwd")));
         assert!(!PathGrant::Nothing.allows(&PathBuf::from(&root)));
+    }
+
+    #[test]
+    fn grants_narrow_to_what_both_sides_allow() {
+        use super::{EnvGrant, Grants};
+        let owner = Grants {
+            env: EnvGrant::Only(vec!["A".into(), "B".into()]),
+            file_exists: PathGrant::Under(vec!["/srv/a".into(), "/srv/c".into()]),
+            dns: false,
+        };
+        let declared = Grants {
+            env: EnvGrant::Only(vec!["B".into(), "C".into()]),
+            file_exists: PathGrant::Under(vec!["/srv/a/x".into(), "/srv".into(), "/etc".into()]),
+            dns: true,
+        };
+        let both = owner.intersect(&declared);
+        assert!(matches!(&both.env, EnvGrant::Only(n) if n == &["B".to_string()]));
+        assert!(matches!(&both.file_exists, PathGrant::Under(d)
+            if d == &[PathBuf::from("/srv/a"), PathBuf::from("/srv/a/x"), PathBuf::from("/srv/c")]));
+        assert!(!both.dns);
+        let everything = Grants::confd_compatible().intersect(&owner);
+        assert!(matches!(&everything.env, EnvGrant::Only(n) if n.len() == 2));
+        assert!(matches!(
+            Grants::none().intersect(&owner).file_exists,
+            PathGrant::Nothing
+        ));
     }
 }

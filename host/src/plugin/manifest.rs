@@ -9,6 +9,10 @@
 //! sha256 = "4f9c..."
 //! ```
 //!
+//! A renderer may declare what it needs of the host (a `[grants]` table, as in a tenant file);
+//! it then gets that, within what its owner (the operator, or the tenant whose directory it is
+//! in) allows. Without the table, a renderer gets its owner's grants.
+//!
 //! A backend plugin (`kind = "backend"`, `wit = "wconfd:plugin@0.2.0"`) may add the nodes it
 //! talks to when the operator gives none, and default options:
 //!
@@ -50,6 +54,8 @@ pub struct Manifest {
     pub nodes: Vec<String>,
     /// Backends: default `key = value` options.
     pub options: Vec<(String, String)>,
+    /// Renderers: what it declares it needs of the host (`None`: no `[grants]` table).
+    pub grants: Option<super::Grants>,
 }
 
 impl Kind {
@@ -241,6 +247,16 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
             )))
         }
     };
+    let grants = match table.get("grants") {
+        None => None,
+        Some(v) => Some(
+            v.clone()
+                .try_into::<super::limits::GrantsTable>()
+                .map_err(|e| invalid(format!("key 'grants': {}", e.message().trim())))?
+                .grants()
+                .map_err(invalid)?,
+        ),
+    };
     let expected = required("sha256")?.to_ascii_lowercase();
     let wasm_file = match field("wasm")? {
         Some(w) => w,
@@ -269,5 +285,6 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
         sha256: actual,
         nodes,
         options,
+        grants,
     })
 }

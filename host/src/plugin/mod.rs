@@ -235,6 +235,9 @@ pub struct Plugins {
     /// Where each loaded renderer's component came from, to compile it again for the
     /// fuel-counting engine when a tenant with a fuel limit uses it.
     renderer_sources: HashMap<String, ComponentSource>,
+    /// What each renderer's manifest declares it needs (`[grants]`): a tenant using it gets
+    /// the tenant's grants narrowed to these.
+    declared_grants: HashMap<String, Grants>,
     backends: BTreeMap<String, Result<BackendPlugin, String>>,
     helpers: BTreeMap<String, HelperSource>,
     /// Checked helper sets by tenant (`None`: the operator's) and list of library names,
@@ -568,7 +571,20 @@ impl Plugins {
                         env: Vec::new(),
                         files: Vec::new(),
                     };
-                    plugins.add(engine, (&m.name, m.kind, source), loaded, defaults, opts);
+                    // A renderer gets its owner's grants, narrowed to what it declares.
+                    let owner = opts.grants.clone().unwrap_or_else(Grants::confd_compatible);
+                    let grants = match &m.grants {
+                        Some(declared) => owner.intersect(declared),
+                        None => owner,
+                    };
+                    let its_opts = LoadOptions {
+                        grants: Some(grants),
+                        ..opts.clone()
+                    };
+                    plugins.add(engine, (&m.name, m.kind, source), loaded, defaults, &its_opts);
+                    if let (Kind::Renderer, Some(declared)) = (m.kind, m.grants) {
+                        plugins.declared_grants.insert(m.name.clone(), declared);
+                    }
                     if m.kind == Kind::Renderer {
                         let component = ComponentSource::Wasm {
                             bytes: m.wasm.into(),
@@ -631,9 +647,13 @@ impl Plugins {
             return Ok(r.clone());
         }
         let shared = self.renderer(name)?;
+        let grants = match self.declared_grants.get(name) {
+            Some(declared) => tenant.grants.intersect(declared),
+            None => tenant.grants.clone(),
+        };
         let theirs = match tenant.limits.fuel {
-            None => shared.with_policy(tenant.grants.clone(), tenant.limits.clone()),
-            Some(_) => self.fuel_renderer(name, tenant.grants.clone(), tenant.limits.clone())?,
+            None => shared.with_policy(grants, tenant.limits.clone()),
+            Some(_) => self.fuel_renderer(name, grants, tenant.limits.clone())?,
         };
         let mut all = self.tenant_renderers.lock().unwrap_or_else(|e| e.into_inner());
         Ok(all.entry(key).or_insert_with(|| Arc::new(theirs)).clone())
