@@ -65,6 +65,36 @@ fn a_request_to_a_host_not_configured_is_refused_and_logged() {
 }
 
 #[test]
+fn a_malformed_snapshot_is_the_plugins_error() {
+    let (dir, plugins, md) = setup("/malformed", "");
+    onetime(&dir, &plugins, &md).code(1).stderr_has(
+        "backend plugin \"probe\" returned a malformed snapshot: lengths past the end of the keys or values",
+    );
+    only_bad_failed(&dir);
+}
+
+#[test]
+fn backends_built_before_packed_snapshots_still_load() {
+    let dir = Dir::new();
+    let plugins = install_test_plugin(
+        &dir,
+        "wconfd-test-legacy-backend",
+        "legacy",
+        "backend",
+        "[options]\nanswer = \"from 0.2.0\"\n",
+    );
+    let manifest = std::fs::read_to_string(plugins.join("legacy.toml")).unwrap();
+    assert!(manifest.contains("wit = \"wconfd:plugin@0.2.0\""), "{manifest}");
+    dir.keyed("app", "/app", "{{getv \"/app/legacy\"}}\n");
+    Wconfd::over(&dir, &["-onetime", "-backend", "legacy"])
+        .arg("-plugin-dir")
+        .arg(&plugins)
+        .run()
+        .ok();
+    assert_eq!(dir.read("app.out"), "from 0.2.0\n");
+}
+
+#[test]
 fn a_forged_host_header_is_refused_and_logged() {
     let (dir, plugins, md) = setup("/forged", "forged_host = \"evil.example\"\n");
     let r = onetime(&dir, &plugins, &md);

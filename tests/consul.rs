@@ -181,19 +181,3 @@ fn seed_003_triggers_through_consul_each_reload_once() {
     );
     stop_daemon(child);
 }
-
-#[test]
-fn a_value_that_is_not_utf8_is_said_once_and_rendered_as_text() {
-    // The backend contract (wconfd:plugin@0.2.0) carries values as text: the plugin says which
-    // value it had to change, once, and the rest renders.
-    let kv = ConsulKv::start();
-    kv.put_bytes("/app/bin", b"a\xffb");
-    kv.put("/app/name", "web");
-    let dir = Dir::new();
-    dir.keyed("app", "/app", "{{getv \"/app/name\"}} {{getv \"/app/bin\"}}\n");
-    let run = consul(&dir, &kv, &["-onetime"]).run();
-    run.ok()
-        .stderr_has("the value of app/bin is not UTF-8; its invalid bytes read as U+FFFD");
-    assert_eq!(run.stderr.matches("is not UTF-8").count(), 1, "{}", run.stderr);
-    assert_eq!(dir.read("app.out"), "web a\u{FFFD}b\n");
-}

@@ -1,5 +1,5 @@
 //! Go strings are bytes, end to end: a template file that is not UTF-8, and backend values that
-//! are not UTF-8 (etcd, redis, the environment), render to the bytes Go writes. The expected
+//! are not UTF-8 (etcd, redis, the environment, consul), render to the bytes Go writes. The expected
 //! bytes are the oracle's, from the renderer's differential corpus (never written here).
 
 use crate::conformance::{case_bytes, corpus};
@@ -102,6 +102,21 @@ fn environment_values_that_are_not_utf8_render_gos_bytes() {
     bytes_resource(&dir, DATA_TEMPLATE.as_bytes());
     Wconfd::over(&dir, &["-onetime", "-backend", "env"])
         .env("A", OsStr::from_bytes(VALUE))
+        .run()
+        .ok();
+    assert_eq!(rendered(&dir), want);
+}
+
+#[test]
+fn consul_values_that_are_not_utf8_render_gos_bytes() {
+    // Through the consul plugin: the value crosses the WebAssembly boundary as bytes
+    // (wconfd:plugin@0.3.0's packed snapshot).
+    let (_, want) = corpus_case("bytes-data-literal");
+    let kv = crate::consul_kv::ConsulKv::start();
+    kv.put_bytes("/a", VALUE);
+    let dir = Dir::new();
+    bytes_resource(&dir, DATA_TEMPLATE.as_bytes());
+    Wconfd::over(&dir, &["-onetime", "-backend", "consul", "-node", &kv.node()])
         .run()
         .ok();
     assert_eq!(rendered(&dir), want);

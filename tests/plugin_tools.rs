@@ -108,13 +108,13 @@ fn inspect_tells_the_world_and_refuses_what_is_not_a_component() {
     r.ok();
     assert!(
         r.stdout
-            .contains("world: backend-plugin (wconfd:plugin@0.2.0), kind = \"backend\""),
+            .contains("world: backend-plugin (wconfd:plugin@0.3.0), kind = \"backend\""),
         "{}",
         r.stdout
     );
     assert!(r.stdout.contains("  wasi:http/outgoing-handler@"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("exports:\n  wconfd:plugin/backend@0.2.0\n"),
+        r.stdout.contains("exports:\n  wconfd:plugin/backend@0.3.0\n"),
         "{}",
         r.stdout
     );

@@ -185,7 +185,7 @@ fn the_rancher_plugin_also_installs_from_a_plugin_directory() {
     Wconfd::new().args(["plugin", "builtin"]).arg(&plugins).run().ok();
     let manifest = std::fs::read_to_string(plugins.join("rancher.toml")).unwrap();
     assert!(
-        manifest.contains("kind = \"backend\"\nwit = \"wconfd:plugin@0.2.0\""),
+        manifest.contains("kind = \"backend\"\nwit = \"wconfd:plugin@0.3.0\""),
         "{manifest}"
     );
     dir.keyed("ip", "/self", "{{getv \"/self/container/primary_ip\"}}\n");

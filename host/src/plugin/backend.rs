@@ -1,5 +1,6 @@
-//! Backend plugins (`wconfd:plugin@0.2.0`, world `backend-plugin`): a vendor's key/value store
-//! behind the same [`Backend`] trait as the native ones.
+//! Backend plugins (world `backend-plugin`, `wconfd:plugin@0.3.0` with packed snapshots, or
+//! 0.2.0 with a list of text pairs): a vendor's key/value store behind the same [`Backend`]
+//! trait as the native ones.
 //!
 //! Each call runs on a blocking thread in an instance taken from a pool: instances are
 //! single-threaded, so a watch long-polling in one instance never holds up a read or another
@@ -12,6 +13,7 @@
 //! files, no environment and no sockets.
 
 use super::bindings::backend as wit;
+use super::bindings::backend_v3 as v3;
 use super::limits::{Limiter, Limits, EPOCH_TICK};
 use crate::backend::{under, Backend, BackendError, Snapshot};
 use crate::config::Config;
@@ -181,17 +183,38 @@ impl WasiHttpView for BackendState {
 
 impl wit::wconfd::plugin::types::Host for BackendState {}
 
-impl wit::wconfd::plugin::log::Host for BackendState {
-    fn write(&mut self, level: wit::wconfd::plugin::log::Level, message: String) {
-        use wit::wconfd::plugin::log::Level;
-        let plugin = &self.hooks.plugin;
-        match level {
-            Level::Debug => debug!("Backend plugin {plugin}: {message}"),
-            Level::Info => info!("Backend plugin {plugin}: {message}"),
-            Level::Warn => warn!("Backend plugin {plugin}: {message}"),
-            Level::Error => error!("Backend plugin {plugin}: {message}"),
+/// The `log` import of either contract version (the same interface, two generated types).
+macro_rules! log_host {
+    ($($log:ident)::+) => {
+        impl $($log)::+::Host for BackendState {
+            fn write(&mut self, level: $($log)::+::Level, message: String) {
+                use $($log)::+::Level;
+                let plugin = &self.hooks.plugin;
+                match level {
+                    Level::Debug => debug!("Backend plugin {plugin}: {message}"),
+                    Level::Info => info!("Backend plugin {plugin}: {message}"),
+                    Level::Warn => warn!("Backend plugin {plugin}: {message}"),
+                    Level::Error => error!("Backend plugin {plugin}: {message}"),
+                }
+            }
         }
-    }
+    };
+}
+log_host!(wit::wconfd::plugin::log);
+log_host!(super::bindings::helpers::wconfd::plugin::log);
+
+/// A backend plugin's component, as the contract version it was built against.
+#[derive(Clone)]
+pub(crate) enum BackendPre {
+    /// `wconfd:plugin@0.3.0`: packed snapshots, values as bytes.
+    Current(v3::BackendPluginPre<BackendState>),
+    /// `wconfd:plugin@0.2.0`: a list of text pairs.
+    V2(wit::BackendPluginPre<BackendState>),
+}
+
+enum Bindings {
+    Current(v3::BackendPlugin),
+    V2(wit::BackendPlugin),
 }
 
 /// A loaded backend plugin, before it is configured.
@@ -199,7 +222,7 @@ impl wit::wconfd::plugin::log::Host for BackendState {
 pub struct BackendPlugin {
     pub(crate) name: String,
     pub(crate) engine: Engine,
-    pub(crate) pre: wit::BackendPluginPre<BackendState>,
+    pub(crate) pre: BackendPre,
     /// Where requests may go when the operator gives no `-node` (e.g. `http://rancher-metadata`).
     pub(crate) default_nodes: Vec<String>,
     /// `[options]` from the manifest; confd.toml's `[backend_options]` override them.
@@ -214,13 +237,13 @@ pub struct BackendPlugin {
 /// A live instance with its opened client.
 struct Instance {
     store: Store<BackendState>,
-    bindings: wit::BackendPlugin,
+    bindings: Bindings,
     client: ResourceAny,
 }
 
 struct Shared {
     plugin: BackendPlugin,
-    config: wit::exports::wconfd::plugin::backend::Config,
+    config: WitConfig,
     allowed: Arc<Vec<Origin>>,
     tls: Option<Arc<rustls::ClientConfig>>,
     sources: String,
@@ -248,15 +271,86 @@ fn plugin_failure(plugin: &str, what: &str, e: &wasmtime::Error) -> BackendError
     ))
 }
 
-fn from_wit(plugin: &str, e: wit::exports::wconfd::plugin::backend::BackendError) -> BackendError {
-    use wit::exports::wconfd::plugin::backend::BackendError as E;
-    let (kind, msg) = match e {
-        E::Unreachable(m) => ("unreachable", m),
-        E::Denied(m) => ("denied", m),
-        E::BadConfig(m) => ("bad configuration", m),
-        E::Other(m) => ("error", m),
+/// The operator's configuration as 0.2.0's record (0.3.0's has the same fields).
+type WitConfig = wit::exports::wconfd::plugin::backend::Config;
+
+/// `config` as contract version `$module`'s record.
+macro_rules! config_as {
+    ($($module:ident)::+, $c:expr) => {{
+        let c: &WitConfig = $c;
+        $($module)::+::exports::wconfd::plugin::backend::Config {
+            nodes: c.nodes.clone(),
+            scheme: c.scheme.clone(),
+            auth_type: c.auth_type.clone(),
+            basic_auth: c.basic_auth,
+            username: c.username.clone(),
+            password: c.password.clone(),
+            auth_token: c.auth_token.clone(),
+            app_id: c.app_id.clone(),
+            user_id: c.user_id.clone(),
+            role_id: c.role_id.clone(),
+            secret_id: c.secret_id.clone(),
+            path: c.path.clone(),
+            table: c.table.clone(),
+            separator: c.separator.clone(),
+            options: c.options.clone(),
+        }
+    }};
+}
+
+/// A plugin's typed error (of contract version `$module`) as a log line's text.
+macro_rules! error_from {
+    ($($module:ident)::+, $plugin:expr, $e:expr) => {{
+        use $($module)::+::exports::wconfd::plugin::backend::BackendError as E;
+        let (kind, msg) = match $e {
+            E::Unreachable(m) => ("unreachable", m),
+            E::Denied(m) => ("denied", m),
+            E::BadConfig(m) => ("bad configuration", m),
+            E::Other(m) => ("error", m),
+        };
+        BackendError::Client(format!("backend {} ({kind}): {msg}", $plugin))
+    }};
+}
+
+/// A 0.3.0 snapshot unpacked into the pairs under `keys` (the host hands a resource only the
+/// keys it asked for, whatever the plugin sent). A key that is not UTF-8 is skipped and said
+/// once; lengths that do not fit the buffers are the plugin's error.
+fn unpack(
+    plugin: &str,
+    snap: v3::exports::wconfd::plugin::backend::Snapshot,
+    keys: &[String],
+) -> Result<Snapshot, BackendError> {
+    let malformed = |why: &str| {
+        BackendError::Client(format!(
+            "backend plugin {plugin:?} returned a malformed snapshot: {why}"
+        ))
     };
-    BackendError::Client(format!("backend {plugin} ({kind}): {msg}"))
+    if !snap.lengths.len().is_multiple_of(2) {
+        return Err(malformed("an odd number of lengths"));
+    }
+    let (mut k_at, mut v_at) = (0usize, 0usize);
+    let mut kv = std::collections::BTreeMap::new();
+    for pair in snap.lengths.chunks_exact(2) {
+        let (k_end, v_end) = (k_at + pair[0] as usize, v_at + pair[1] as usize);
+        let (Some(key), Some(value)) = (snap.keys.get(k_at..k_end), snap.values.get(v_at..v_end)) else {
+            return Err(malformed("lengths past the end of the keys or values"));
+        };
+        (k_at, v_at) = (k_end, v_end);
+        let Ok(key) = std::str::from_utf8(key) else {
+            crate::backend::skipped_key(plugin, key);
+            continue;
+        };
+        if keys.iter().any(|k| under(key, k)) {
+            kv.insert(key.to_string(), value.to_vec());
+        }
+    }
+    if k_at != snap.keys.len() || v_at != snap.values.len() {
+        return Err(malformed("bytes left over after the last pair"));
+    }
+    Ok(Snapshot {
+        revision: snap.revision,
+        kv,
+    })
 }
 
 impl PluginBackend {
@@ -294,7 +388,7 @@ impl PluginBackend {
             }
         }
         options.extend(config.backend_options.iter().cloned());
-        let wit_config = wit::exports::wconfd::plugin::backend::Config {
+        let wit_config = WitConfig {
             // The nodes the allow-list admits: the operator's, else the manifest's.
             nodes: nodes.clone(),
             scheme: config.scheme.clone(),
@@ -345,13 +439,30 @@ impl PluginBackend {
         store.limiter(|st| &mut st.limits);
         store.set_epoch_deadline(ticks(OPEN_BUDGET));
         let failed = |e: wasmtime::Error| plugin_failure(&p.name, "instantiation", &e);
-        let bindings = p.pre.instantiate(&mut store).map_err(failed)?;
-        let client = bindings
-            .wconfd_plugin_backend()
-            .client()
-            .call_open(&mut store, &s.config)
-            .map_err(|e| plugin_failure(&p.name, "open", &e))?
-            .map_err(|e| from_wit(&p.name, e))?;
+        let open_failed = |e: wasmtime::Error| plugin_failure(&p.name, "open", &e);
+        let (bindings, client) = match &p.pre {
+            BackendPre::Current(pre) => {
+                let b = pre.instantiate(&mut store).map_err(failed)?;
+                let config = config_as!(v3, &s.config);
+                let client = b
+                    .wconfd_plugin_backend()
+                    .client()
+                    .call_open(&mut store, &config)
+                    .map_err(open_failed)?
+                    .map_err(|e| error_from!(v3, p.name, e))?;
+                (Bindings::Current(b), client)
+            }
+            BackendPre::V2(pre) => {
+                let b = pre.instantiate(&mut store).map_err(failed)?;
+                let client = b
+                    .wconfd_plugin_backend()
+                    .client()
+                    .call_open(&mut store, &s.config)
+                    .map_err(open_failed)?
+                    .map_err(|e| error_from!(wit, p.name, e))?;
+                (Bindings::V2(b), client)
+            }
+        };
         Ok(Instance {
             store,
             bindings,
@@ -404,26 +515,32 @@ impl Backend for PluginBackend {
         self.blocking(move |b| {
             let name = b.shared.plugin.name.clone();
             let budget = b.shared.plugin.limits.call_timeout;
-            let snap = b
-                .call("get-values", budget, |i| {
-                    i.bindings
+            b.call("get-values", budget, |i| {
+                let client = i.client;
+                Ok(match &i.bindings {
+                    Bindings::Current(w) => w
                         .wconfd_plugin_backend()
                         .client()
-                        .call_get_values(&mut i.store, i.client, &keys)
-                })?
-                .map_err(|e| from_wit(&name, e))?;
-            // The host hands a resource only the keys it asked for, whatever the plugin sent
-            // (one pass: a fetch may hold tens of thousands of keys).
-            let kv = snap
-                .kvs
-                .into_iter()
-                .filter(|kv| keys.iter().any(|k| under(&kv.key, k)))
-                .map(|kv| (kv.key, kv.value.into_bytes()))
-                .collect();
-            Ok(Snapshot {
-                revision: snap.revision,
-                kv,
-            })
+                        .call_get_values(&mut i.store, client, &keys)?
+                        .map_err(|e| error_from!(v3, name, e))
+                        .and_then(|snap| unpack(&name, snap, &keys)),
+                    Bindings::V2(w) => w
+                        .wconfd_plugin_backend()
+                        .client()
+                        .call_get_values(&mut i.store, client, &keys)?
+                        .map_err(|e| error_from!(wit, name, e))
+                        .map(|snap| Snapshot {
+                            revision: snap.revision,
+                            // One pass: a fetch may hold tens of thousands of keys.
+                            kv: snap
+                                .kvs
+                                .into_iter()
+                                .filter(|kv| keys.iter().any(|k| under(&kv.key, k)))
+                                .map(|kv| (kv.key, kv.value.into_bytes()))
+                                .collect(),
+                        }),
+                })
+            })?
         })
         .await
     }
@@ -436,15 +553,20 @@ impl Backend for PluginBackend {
                     let name = b.shared.plugin.name.clone();
                     let budget = b.shared.plugin.limits.watch_timeout;
                     b.call("watch", budget, |i| {
-                        i.bindings.wconfd_plugin_backend().client().call_watch(
-                            &mut i.store,
-                            i.client,
-                            &prefix,
-                            &keys,
-                            since,
-                        )
+                        let client = i.client;
+                        Ok(match &i.bindings {
+                            Bindings::Current(w) => w
+                                .wconfd_plugin_backend()
+                                .client()
+                                .call_watch(&mut i.store, client, &prefix, &keys, since)?
+                                .map_err(|e| error_from!(v3, name, e)),
+                            Bindings::V2(w) => w
+                                .wconfd_plugin_backend()
+                                .client()
+                                .call_watch(&mut i.store, client, &prefix, &keys, since)?
+                                .map_err(|e| error_from!(wit, name, e)),
+                        })
                     })?
-                    .map_err(|e| from_wit(&name, e))
                 })
                 .await?;
             // `None`: the long-poll ended without a change; ask again (the daemon cancels this

@@ -26,7 +26,18 @@ pub mod renderer_v1 {
     });
 }
 
-/// `wconfd:plugin@0.2.0`'s `backend-plugin` world.
+/// `wconfd:plugin@0.3.0`'s `backend-plugin` world: packed snapshots, values as bytes.
+pub mod backend_v3 {
+    wasmtime::component::bindgen!({
+        path: "../wit/v0.3.0",
+        world: "backend-plugin",
+        with: {
+            "wconfd:plugin/log": crate::plugin::bindings::helpers::wconfd::plugin::log,
+        },
+    });
+}
+
+/// `wconfd:plugin@0.2.0`'s `backend-plugin` world (still loaded).
 pub mod backend {
     wasmtime::component::bindgen!({
         path: "../wit/v0.2.0",
@@ -36,7 +47,7 @@ pub mod backend {
 
 /// The WIT package versions renderer plugins may be built against, newest first.
 pub const RENDERER_WITS: &[&str] = &["wconfd:plugin@0.3.0", "wconfd:plugin@0.1.0"];
-/// The WIT package version backend plugins are built against.
-pub const BACKEND_WIT: &str = "wconfd:plugin@0.2.0";
+/// The WIT package versions backend plugins may be built against, newest first.
+pub const BACKEND_WITS: &[&str] = &["wconfd:plugin@0.3.0", "wconfd:plugin@0.2.0"];
 /// The WIT package version helper libraries are built against.
 pub const HELPERS_WIT: &str = "wconfd:plugin@0.3.0";

@@ -22,7 +22,7 @@
 //! max_wait = "10"
 //! ```
 
-use super::bindings::{BACKEND_WIT, HELPERS_WIT, RENDERER_WITS};
+use super::bindings::{BACKEND_WITS, HELPERS_WIT, RENDERER_WITS};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -63,7 +63,7 @@ impl Kind {
     pub fn wit_versions(self) -> &'static [&'static str] {
         match self {
             Kind::Renderer => RENDERER_WITS,
-            Kind::Backend => std::slice::from_ref(&BACKEND_WIT),
+            Kind::Backend => BACKEND_WITS,
             Kind::Helpers => std::slice::from_ref(&HELPERS_WIT),
         }
     }

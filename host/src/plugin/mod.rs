@@ -4,7 +4,8 @@
 //!
 //! - [`renderer`]: `renderer-plugin` (`wconfd:plugin@0.3.0`, or 0.1.0 without helpers), one
 //!   reusable instance per renderer;
-//! - [`backend`]: `backend-plugin` (`wconfd:plugin@0.2.0`), a pool of instances per backend;
+//! - [`backend`]: `backend-plugin` (`wconfd:plugin@0.3.0`, or 0.2.0 with text pairs), a pool of
+//!   instances per backend;
 //! - [`helpers`]: `helpers-plugin` (`wconfd:plugin@0.3.0`), one instance per helper library,
 //!   called from renderers through the host;
 //!
@@ -414,15 +415,32 @@ fn backend_from_component(
     defaults: BackendDefaults,
     opts: &LoadOptions<'_>,
 ) -> Result<BackendPlugin, String> {
-    use backend::BackendState;
+    use backend::{BackendPre, BackendState};
     let mut linker: Linker<BackendState> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("{e:#}"))?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).map_err(|e| format!("{e:#}"))?;
-    bindings::backend::BackendPlugin::add_to_linker::<BackendState, HasSelf<BackendState>>(&mut linker, |s| s)
-        .map_err(|e| format!("{e:#}"))?;
-    let pre = linker.instantiate_pre(component).map_err(|e| format!("{e:#}"))?;
-    let pre = bindings::backend::BackendPluginPre::new(pre)
-        .map_err(|e| format!("does not export the backend interface: {e:#}"))?;
+    // The contract version is the one the component exports the backend interface of.
+    let exports_v2 = component
+        .component_type()
+        .exports(engine)
+        .any(|(n, _)| n == "wconfd:plugin/backend@0.2.0");
+    let pre = if exports_v2 {
+        bindings::backend::BackendPlugin::add_to_linker::<BackendState, HasSelf<BackendState>>(&mut linker, |s| s)
+            .map_err(|e| format!("{e:#}"))?;
+        let pre = linker.instantiate_pre(component).map_err(|e| format!("{e:#}"))?;
+        BackendPre::V2(
+            bindings::backend::BackendPluginPre::new(pre)
+                .map_err(|e| format!("does not export the backend interface: {e:#}"))?,
+        )
+    } else {
+        bindings::backend_v3::BackendPlugin::add_to_linker::<BackendState, HasSelf<BackendState>>(&mut linker, |s| s)
+            .map_err(|e| format!("{e:#}"))?;
+        let pre = linker.instantiate_pre(component).map_err(|e| format!("{e:#}"))?;
+        BackendPre::Current(
+            bindings::backend_v3::BackendPluginPre::new(pre)
+                .map_err(|e| format!("does not export the backend interface: {e:#}"))?,
+        )
+    };
     Ok(BackendPlugin {
         name: name.to_string(),
         engine: engine.clone(),

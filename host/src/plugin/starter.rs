@@ -8,12 +8,8 @@ use std::path::Path;
 
 use super::manifest::Kind;
 
-/// The SDK and both WIT versions it generates bindings for.
+/// The SDK and the WIT version it generates bindings for.
 const SDK: &[(&str, &str)] = &[
-    (
-        "wit/v0.2.0/wconfd-plugin.wit",
-        include_str!("../../../wit/v0.2.0/wconfd-plugin.wit"),
-    ),
     (
         "wit/v0.3.0/wconfd-plugin.wit",
         include_str!("../../../wit/v0.3.0/wconfd-plugin.wit"),

@@ -18,7 +18,7 @@
 
 use base64::Engine;
 use wconfd_plugin_sdk::backend::{
-    base_url, option, option_or, BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot,
+    base_url, option, option_or, BackendError, Client, Config, Guest, GuestClient, Snapshot, SnapshotBuilder,
 };
 use wconfd_plugin_sdk::http;
 
@@ -74,7 +74,7 @@ impl ConsulClient {
             .unwrap_or(0)
     }
 
-    fn read(&self, key: &str, out: &mut Vec<Kv>) -> Result<u64, BackendError> {
+    fn read(&self, key: &str, out: &mut SnapshotBuilder) -> Result<u64, BackendError> {
         let url = format!("{}{}?recurse=", self.base, kv_path(key));
         let answer = http::get(&url, &self.header_refs())?;
         let index = Self::index(&answer);
@@ -84,28 +84,15 @@ impl ConsulClient {
         let answer = answer.success(&format!("GET {url}"))?;
         let entries: Vec<Entry> = serde_json::from_slice(&answer.body)
             .map_err(|e| BackendError::Other(format!("GET {url}: not a list of KV entries ({e})")))?;
-        out.reserve(entries.len());
         for e in entries {
+            // Values are bytes (base64 in the API): they reach the template as Go strings.
             let value = match e.value {
-                Some(b64) => {
-                    let bytes = base64::engine::general_purpose::STANDARD
-                        .decode(b64)
-                        .map_err(|err| BackendError::Other(format!("GET {url}: {}: bad base64 value: {err}", e.key)))?;
-                    String::from_utf8(bytes).unwrap_or_else(|b| {
-                        // The 0.2.0 backend contract carries text: say what was changed.
-                        wconfd_plugin_sdk::log::warn_once(&format!(
-                            "the value of {} is not UTF-8; its invalid bytes read as U+FFFD",
-                            e.key
-                        ));
-                        String::from_utf8_lossy(b.as_bytes()).into_owned()
-                    })
-                }
-                None => String::new(),
+                Some(b64) => base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .map_err(|err| BackendError::Other(format!("GET {url}: {}: bad base64 value: {err}", e.key)))?,
+                None => Vec::new(),
             };
-            out.push(Kv {
-                key: rooted(&e.key),
-                value,
-            });
+            out.push(&rooted(&e.key), &value);
         }
         Ok(index)
     }
@@ -139,12 +126,12 @@ impl GuestClient for ConsulClient {
     }
 
     fn get_values(&self, keys: Vec<String>) -> Result<Snapshot, BackendError> {
-        let mut kvs = Vec::new();
+        let mut pairs = SnapshotBuilder::default();
         let mut revision = 0;
         for key in &keys {
-            revision = revision.max(self.read(key, &mut kvs)?);
+            revision = revision.max(self.read(key, &mut pairs)?);
         }
-        Ok(Snapshot { revision, kvs })
+        Ok(pairs.finish(revision))
     }
 
     fn watch(&self, _prefix: String, keys: Vec<String>, since: u64) -> Result<Option<u64>, BackendError> {

@@ -20,7 +20,9 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::time::Duration;
-use wconfd_plugin_sdk::backend::{base_url, option_or, BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot};
+use wconfd_plugin_sdk::backend::{
+    base_url, option_or, snapshot, BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot,
+};
 use wconfd_plugin_sdk::flatten::{tree_walk, ArrayKeys};
 use wconfd_plugin_sdk::{http, log, revision_of, sleep};
 
@@ -121,10 +123,7 @@ impl GuestClient for RancherClient {
 
     fn get_values(&self, keys: Vec<String>) -> Result<Snapshot, BackendError> {
         let Some(first) = keys.first() else {
-            return Ok(Snapshot {
-                revision: 0,
-                kvs: Vec::new(),
-            });
+            return Ok(snapshot(0, Vec::new()));
         };
         // The version first: data read after it is at least that new.
         let version = self.version_now(first)?;
@@ -139,10 +138,7 @@ impl GuestClient for RancherClient {
                 &mut kvs,
             );
         }
-        Ok(Snapshot {
-            revision: self.remember(version),
-            kvs,
-        })
+        Ok(snapshot(self.remember(version), kvs))
     }
 
     fn watch(&self, prefix: String, keys: Vec<String>, since: u64) -> Result<Option<u64>, BackendError> {

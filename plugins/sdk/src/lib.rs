@@ -1,15 +1,17 @@
 //! Write wconfd backend plugins and helper libraries in Rust ([`helpers`] for the latter).
 //!
 //! A backend plugin is a `wasm32-wasip2` component exporting the `backend` interface of
-//! `wit/wconfd-plugin.wit` (`wconfd:plugin@0.2.0`, world `backend-plugin`). This crate holds
-//! the generated bindings and what every HTTP backend needs:
+//! `wit/v0.3.0/wconfd-plugin.wit` (`wconfd:plugin@0.3.0`, world `backend-plugin`). This crate
+//! holds the generated bindings and what every HTTP backend needs:
 //!
 //! - [`http`]: requests over `wasi:http`, which the host sends only to the configured nodes
 //!   (and wraps in TLS with the operator's CA and client certificate: a plugin never sees key
 //!   files);
 //! - [`flatten`]: confd's JSON-to-keys flattening;
 //! - [`log`]: log lines in the host's log;
-//! - [`sleep`]: waiting inside a call (start-up probes, backoff).
+//! - [`sleep`]: waiting inside a call (start-up probes, backoff);
+//! - [`backend::snapshot`] and [`backend::SnapshotBuilder`]: the packed snapshot the contract
+//!   returns, from pairs.
 //!
 //! A plugin implements `Guest` and `GuestClient` and exports them:
 //!
@@ -25,7 +27,7 @@
 //! `plugins/rancher` is a complete example.
 
 wit_bindgen::generate!({
-    path: "../../wit/v0.2.0",
+    path: "../../wit/v0.3.0",
     world: "backend-plugin",
     pub_export_macro: true,
     export_macro_name: "export_backend",
@@ -39,7 +41,56 @@ pub mod http;
 /// The backend interface: the traits a plugin implements and the types it exchanges.
 pub mod backend {
     pub use crate::exports::wconfd::plugin::backend::{BackendError, Client, Config, Guest, GuestClient, Snapshot};
-    pub use crate::wconfd::plugin::types::Kv;
+
+    /// One key and its value, as a plugin collects them before packing a [`Snapshot`].
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Kv {
+        /// Absolute, `/`-rooted.
+        pub key: String,
+        /// The value.
+        pub value: String,
+    }
+
+    /// `kvs` packed into a snapshot at `revision`.
+    pub fn snapshot(revision: u64, kvs: impl IntoIterator<Item = Kv>) -> Snapshot {
+        let mut packed = SnapshotBuilder::default();
+        for kv in kvs {
+            packed.push(&kv.key, kv.value.as_bytes());
+        }
+        packed.finish(revision)
+    }
+
+    /// A snapshot packed pair by pair; values are bytes (a Go string in the template), so a
+    /// store's value that is not UTF-8 passes through as it is.
+    #[derive(Default)]
+    pub struct SnapshotBuilder {
+        keys: Vec<u8>,
+        values: Vec<u8>,
+        lengths: Vec<u32>,
+    }
+
+    impl SnapshotBuilder {
+        /// Add `key` (absolute, `/`-rooted) with `value`. A key or value past 4 GiB cannot be
+        /// described and is left out.
+        pub fn push(&mut self, key: &str, value: &[u8]) {
+            let (Ok(k), Ok(v)) = (u32::try_from(key.len()), u32::try_from(value.len())) else {
+                return;
+            };
+            self.keys.extend_from_slice(key.as_bytes());
+            self.values.extend_from_slice(value);
+            self.lengths.extend([k, v]);
+        }
+
+        /// The snapshot at `revision`.
+        pub fn finish(self, revision: u64) -> Snapshot {
+            Snapshot {
+                revision,
+                keys: self.keys,
+                values: self.values,
+                lengths: self.lengths,
+            }
+        }
+    }
 
     /// The operator's option `name` (`-backend-option`, `[backend_options]`, the manifest's
     /// `[options]`; the last one given wins).
@@ -85,8 +136,8 @@ pub mod backend {
     }
 }
 
-/// The log functions over one contract version's `log` import (backends use 0.2.0's, helper
-/// libraries 0.3.0's: a component may import only the version its world names).
+/// The log functions over a world's `log` import (backends and helper libraries each generate
+/// their own bindings of it).
 macro_rules! log_functions {
     ($($import:ident)::+) => {
         use $($import)::+::{write, Level};

@@ -17,7 +17,9 @@
 //! mode wconfd re-reads vault every `-interval` seconds and says so at start.
 
 use serde_json::Value;
-use wconfd_plugin_sdk::backend::{base_url, option, BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot};
+use wconfd_plugin_sdk::backend::{
+    base_url, option, snapshot, BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot,
+};
 use wconfd_plugin_sdk::{http, log};
 
 struct Vault;
@@ -231,7 +233,7 @@ impl GuestClient for VaultClient {
                 }
             }
         }
-        Ok(Snapshot { revision: 0, kvs })
+        Ok(snapshot(0, kvs))
     }
 
     fn watch(&self, _prefix: String, _keys: Vec<String>, since: u64) -> Result<Option<u64>, BackendError> {

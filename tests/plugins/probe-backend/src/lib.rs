@@ -4,6 +4,7 @@
 //! - a key under `/elsewhere` is fetched from the `elsewhere` option's URL instead (a host the
 //!   operator did not configure);
 //! - a key under `/forged` is fetched with a `Host` header naming the `forged_host` option;
+//! - a key under `/malformed` is answered with a snapshot whose lengths run past its bytes;
 //! - a 3xx answer is followed to its `Location` (a new request, checked like any other);
 //! - option `trap` = `get` or `watch` panics in that call (`watch` only after the first call);
 //! - option `spin` = `get` loops forever in `get-values`;
@@ -12,7 +13,7 @@
 //!   `synthetic_copies` = C it makes C copies up front and hands one over per call without
 //!   copying it, so a benchmark of C calls times the crossing alone.
 
-use wconfd_plugin_sdk::backend::{BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot};
+use wconfd_plugin_sdk::backend::{snapshot, BackendError, Client, Config, Guest, GuestClient, Kv, Snapshot};
 use wconfd_plugin_sdk::http;
 
 struct Probe;
@@ -27,9 +28,9 @@ impl Guest for Probe {
 
 struct ProbeClient {
     config: Config,
-    synthetic: Vec<Kv>,
+    synthetic: Option<Snapshot>,
     /// Ready-made answers, moved out one per call (then `synthetic` is cloned).
-    copies: std::cell::RefCell<Vec<Vec<Kv>>>,
+    copies: std::cell::RefCell<Vec<Snapshot>>,
 }
 
 impl ProbeClient {
@@ -68,14 +69,23 @@ impl ProbeClient {
 impl GuestClient for ProbeClient {
     fn open(config: Config) -> Result<Client, BackendError> {
         let n: usize = wconfd_plugin_sdk::backend::option_or(&config, "synthetic", 0)?;
-        let synthetic: Vec<Kv> = (0..n)
-            .map(|i| Kv {
-                key: format!("/big/k{i:05}"),
-                value: format!("value-{i}"),
-            })
-            .collect();
+        let synthetic = (n > 0).then(|| {
+            snapshot(
+                1,
+                (0..n).map(|i| Kv {
+                    key: format!("/big/k{i:05}"),
+                    value: format!("value-{i}"),
+                }),
+            )
+        });
         let copies: usize = wconfd_plugin_sdk::backend::option_or(&config, "synthetic_copies", 0)?;
-        let copies = std::cell::RefCell::new((0..copies).map(|_| synthetic.clone()).collect());
+        let copies = std::cell::RefCell::new(
+            synthetic
+                .iter()
+                .flat_map(|s| std::iter::repeat_n(s, copies))
+                .cloned()
+                .collect(),
+        );
         Ok(Client::new(ProbeClient {
             config,
             synthetic,
@@ -91,9 +101,16 @@ impl GuestClient for ProbeClient {
             #[allow(clippy::empty_loop)]
             loop {}
         }
-        if !self.synthetic.is_empty() {
-            let kvs = self.copies.borrow_mut().pop().unwrap_or_else(|| self.synthetic.clone());
-            return Ok(Snapshot { revision: 1, kvs });
+        if keys.iter().any(|k| k.starts_with("/malformed")) {
+            return Ok(Snapshot {
+                revision: 1,
+                keys: b"/malformed".to_vec(),
+                values: Vec::new(),
+                lengths: vec![10, 5],
+            });
+        }
+        if let Some(synthetic) = &self.synthetic {
+            return Ok(self.copies.borrow_mut().pop().unwrap_or_else(|| synthetic.clone()));
         }
         let mut kvs = Vec::new();
         for key in &keys {
@@ -107,7 +124,7 @@ impl GuestClient for ProbeClient {
                 value: answer.text(),
             });
         }
-        Ok(Snapshot { revision: 1, kvs })
+        Ok(snapshot(1, kvs))
     }
 
     fn watch(&self, _prefix: String, _keys: Vec<String>, since: u64) -> Result<Option<u64>, BackendError> {
