@@ -29,11 +29,15 @@ if ! command -v protoc >/dev/null || [ ! -f /usr/include/google/protobuf/descrip
 fi
 [ "${1:-}" = "--build-only" ] && exit 0
 
-# Servers the backend tests start on loopback (etcd, redis) and their clients.
+# Servers the backend tests start on loopback (etcd, redis, ZooKeeper) and their clients.
+# ZooKeeper: Debian's server (libzookeeper-java, the jar the zookeeperd package runs) and a
+# headless Java runtime; the tests start it standalone, so the system service is not needed.
 need=()
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v etcdctl >/dev/null || need+=(etcd-client)
 command -v redis-server >/dev/null || need+=(redis-server)
+[ -f /usr/share/java/zookeeper.jar ] || need+=(libzookeeper-java)
+command -v java >/dev/null || need+=(default-jre-headless)
 if [ ${#need[@]} -gt 0 ]; then
   apt_install "${need[@]}"
 fi

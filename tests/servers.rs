@@ -407,3 +407,146 @@ impl DnsServer {
         DnsServer { addr }
     }
 }
+
+/// A ZooKeeper server (Debian's `zookeeper` package: Java and the server's jar), standalone
+/// on a loopback port with a temporary data directory, and a client session to write with.
+pub struct ZooKeeper {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Child,
+    rt: tokio::runtime::Runtime,
+    client: std::cell::RefCell<Option<zookeeper_client::Client>>,
+}
+
+impl ZooKeeper {
+    pub fn start() -> ZooKeeper {
+        let port = free_port();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("zoo.cfg"),
+            format!(
+                "tickTime=500\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
+                 admin.enableServer=false\nmaxSessionTimeout=20000\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .unwrap();
+        let child = Self::spawn(dir.path());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let zk = ZooKeeper {
+            port,
+            dir,
+            child,
+            rt,
+            client: std::cell::RefCell::new(None),
+        };
+        zk.connect();
+        zk
+    }
+
+    fn spawn(dir: &std::path::Path) -> Child {
+        Command::new("java")
+            .args([
+                "-Xmx256m",
+                "-cp",
+                "/usr/share/java/zookeeper.jar",
+                "org.apache.zookeeper.server.ZooKeeperServerMain",
+            ])
+            .arg(dir.join("zoo.cfg"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("java and zookeeper (run scripts/setup.sh)")
+    }
+
+    fn connect(&self) {
+        let cluster = self.node();
+        let rt = &self.rt;
+        let mut client = None;
+        // The JVM takes a few seconds to start on a busy machine.
+        eventually(60, "zookeeper to accept a session", || {
+            // A session that answers a request (right after a restart, a new session can be
+            // refused as expired while the server is still loading).
+            client = rt.block_on(async {
+                let c = tokio::time::timeout(
+                    std::time::Duration::from_secs(2),
+                    zookeeper_client::Client::connect(&cluster),
+                )
+                .await
+                .ok()?
+                .ok()?;
+                c.list_children("/").await.ok()?;
+                Some(c)
+            });
+            client.is_some()
+        });
+        *self.client.borrow_mut() = client;
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn node(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Create or update znode `path` with `value`, creating its parents (with empty data).
+    pub fn put(&self, path: &str, value: &str) {
+        let mut last = None;
+        for _ in 0..10 {
+            match self.try_put(path, value) {
+                Ok(()) => return,
+                // Right after a restart that lost the sessions, a new session can be refused
+                // or left unanswered for a while: a new one is made (writes are idempotent).
+                Err(e) => {
+                    last = Some(e);
+                    self.connect();
+                }
+            }
+        }
+        panic!("put {path}: {last:?}");
+    }
+
+    fn try_put(&self, path: &str, value: &str) -> Result<(), zookeeper_client::Error> {
+        let client = self.client.borrow().clone().expect("connected");
+        self.rt.block_on(async {
+            let options = zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all());
+            let mut at = String::new();
+            for part in path.trim_start_matches('/').split('/') {
+                at = format!("{at}/{part}");
+                let data: &[u8] = if at == path { value.as_bytes() } else { b"" };
+                match client.create(&at, data, &options).await {
+                    Ok(_) => {}
+                    Err(zookeeper_client::Error::NodeExists) if at == path => {
+                        client.set_data(&at, data, None).await?;
+                    }
+                    Err(zookeeper_client::Error::NodeExists) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Stop the server and start it again on the same port, with the same data or (`wipe`)
+    /// none: then no session survives, and clients find theirs expired.
+    pub fn restart(&mut self, wipe: bool) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        *self.client.borrow_mut() = None;
+        if wipe {
+            let _ = std::fs::remove_dir_all(self.dir.path().join("data"));
+        }
+        self.child = Self::spawn(self.dir.path());
+        self.connect();
+    }
+}
+
+impl Drop for ZooKeeper {
+    fn drop(&mut self) {
+        *self.client.borrow_mut() = None;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

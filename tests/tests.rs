@@ -28,6 +28,8 @@ mod metrics;
 mod etcd;
 // The redis backend and its keyspace-notification watch, against a real redis-server.
 mod redis;
+// The zookeeper backend and its watch, against a real ZooKeeper server.
+mod zookeeper;
 // The HTTP plumbing of the API emulators below.
 mod http_emulator;
 // A Rancher metadata service on loopback (emulated: none can be installed here).

@@ -6,11 +6,13 @@
 //! `-backend` name to a native implementation; etcd, redis and WebAssembly backends slot into
 //! the same registry.
 
+mod changes;
 pub mod env;
 pub mod etcd;
 pub mod file;
 pub mod redis;
 pub mod yaml;
+pub mod zookeeper;
 
 use crate::config::Config;
 use crate::plugin::{PluginBackend, Plugins};
@@ -118,11 +120,12 @@ pub async fn connect_as(
         )?)),
         "etcd" | "etcdv3" => Ok(Box::new(etcd::EtcdBackend::connect(config).await?)),
         "redis" => Ok(Box::new(redis::RedisBackend::connect(config).await?)),
+        "zookeeper" => Ok(Box::new(zookeeper::ZookeeperBackend::connect(config).await?)),
         other => match tenant.map_or_else(|| plugins.backend(other), |t| plugins.backend_for(other, t)) {
             Some(Ok(plugin)) => Ok(Box::new(PluginBackend::configure(plugin, config)?)),
             Some(Err(why)) => Err(BackendError::Unsupported(why)),
             None => Err(BackendError::Unsupported(format!(
-                "backend {other:?} is not available (native backends: env, file, etcd, etcdv3, redis; plugins: {})",
+                "backend {other:?} is not available (native backends: env, file, etcd, etcdv3, redis, zookeeper; plugins: {})",
                 plugins.backend_names().join(", ")
             ))),
         },

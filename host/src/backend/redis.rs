@@ -11,6 +11,7 @@
 //! waking every resource it concerns. If the server has notifications off, wconfd says so at
 //! start and either enables them (`-redis-enable-notifications`) or polls at `-interval`.
 
+use super::changes::Changes;
 use super::{under, Backend, BackendError, Snapshot};
 use crate::config::Config;
 use crate::{debug, info, warn};
@@ -18,10 +19,9 @@ use async_trait::async_trait;
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, oneshot};
 
 /// How change detection works on this server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,12 +37,8 @@ type SubscribeRequest = (String, oneshot::Sender<()>);
 
 /// What the watch side shares between resources and the pub/sub task.
 struct WatchState {
-    /// Global change sequence: every event (and every forced re-read) takes the next number.
-    seq: AtomicU64,
-    /// For each watched confd key, the sequence number of the last event under it.
-    latest: Mutex<HashMap<String, u64>>,
-    /// Woken on every recorded event.
-    changed: Notify,
+    /// Events recorded, by key.
+    changes: Changes,
     /// New patterns for the pub/sub task to subscribe.
     subscribe: Mutex<Option<mpsc::UnboundedSender<SubscribeRequest>>>,
     /// Fingerprints of the last read of each key set (polling mode).
@@ -139,9 +135,7 @@ impl RedisBackend {
                 separator: separator.clone(),
                 mode: Mode::Notify,
                 state: Arc::new(WatchState {
-                    seq: AtomicU64::new(1),
-                    latest: Mutex::new(HashMap::new()),
-                    changed: Notify::new(),
+                    changes: Changes::default(),
                     subscribe: Mutex::new(None),
                     fingerprints: Mutex::new(HashMap::new()),
                 }),
@@ -453,11 +447,7 @@ async fn run_pubsub(
         if backoff > Duration::from_millis(250) {
             // Reconnected: events may have been missed, so every watcher re-reads.
             crate::metrics::get().reconnected("redis");
-            let seq = state.seq.fetch_add(1, Ordering::SeqCst) + 1;
-            for v in state.latest.lock().unwrap_or_else(|e| e.into_inner()).values_mut() {
-                *v = seq;
-            }
-            state.changed.notify_waiters();
+            state.changes.record_all();
         }
         backoff = Duration::from_millis(250);
         let (mut sink, mut stream) = pubsub.split();
@@ -469,17 +459,7 @@ async fn run_pubsub(
                     let key = if separator == "/" { rkey.to_string() } else { format!("/{}", rkey.replace(&separator, "/")) };
                     let event: String = msg.get_payload().unwrap_or_default();
                     debug!("Redis Message: {} {event}", msg.get_channel_name());
-                    let seq = state.seq.fetch_add(1, Ordering::SeqCst) + 1;
-                    let mut woke = false;
-                    for (watched, latest) in state.latest.lock().unwrap_or_else(|e| e.into_inner()).iter_mut() {
-                        if under(&key, watched) {
-                            *latest = seq;
-                            woke = true;
-                        }
-                    }
-                    if woke {
-                        state.changed.notify_waiters();
-                    }
+                    state.changes.record(&key);
                 }
                 req = requests.recv() => {
                     let Some((p, ack)) = req else { return };
@@ -521,7 +501,7 @@ impl Backend for RedisBackend {
 
     async fn get_values(&self, keys: &[String]) -> Result<Snapshot, BackendError> {
         // The revision is taken before reading: an event during the read wakes the watcher.
-        let revision = self.state.seq.load(Ordering::SeqCst);
+        let revision = self.state.changes.current();
         let kv = self.read(keys).await?;
         if let Mode::Poll(_) = self.mode {
             self.state
@@ -537,7 +517,7 @@ impl Backend for RedisBackend {
         match self.mode {
             Mode::Poll(every) => {
                 if since == 0 {
-                    return Ok(self.state.seq.load(Ordering::SeqCst));
+                    return Ok(self.state.changes.current());
                 }
                 loop {
                     tokio::time::sleep(every).await;
@@ -550,23 +530,12 @@ impl Backend for RedisBackend {
                         .get(keys)
                         .copied();
                     if before != Some(fingerprint(&kv)) {
-                        return Ok(self.state.seq.fetch_add(1, Ordering::SeqCst) + 1);
+                        return Ok(self.state.changes.bump());
                     }
                 }
             }
             Mode::Notify => {
-                let new_keys: Vec<String> = {
-                    let mut latest = self.state.latest.lock().unwrap_or_else(|e| e.into_inner());
-                    keys.iter()
-                        .map(|k| k.replace("/*", ""))
-                        .filter(|k| {
-                            let fresh = !latest.contains_key(k);
-                            latest.entry(k.clone()).or_insert(0);
-                            fresh
-                        })
-                        .collect()
-                };
-                for k in new_keys {
+                for k in self.state.changes.follow(keys) {
                     // Subscribed (and confirmed) before the first read: nothing after it is missed.
                     let acked = self.subscribe(&k);
                     if tokio::time::timeout(Duration::from_secs(5), acked).await.is_err() {
@@ -574,24 +543,9 @@ impl Backend for RedisBackend {
                     }
                 }
                 if since == 0 {
-                    return Ok(self.state.seq.load(Ordering::SeqCst));
+                    return Ok(self.state.changes.current());
                 }
-                loop {
-                    let notified = self.state.changed.notified();
-                    tokio::pin!(notified);
-                    notified.as_mut().enable();
-                    let newest = {
-                        let latest = self.state.latest.lock().unwrap_or_else(|e| e.into_inner());
-                        keys.iter()
-                            .filter_map(|k| latest.get(&k.replace("/*", "")).copied())
-                            .max()
-                            .unwrap_or(0)
-                    };
-                    if newest > since {
-                        return Ok(newest);
-                    }
-                    notified.await;
-                }
+                Ok(self.state.changes.wait(keys, since).await)
             }
         }
     }

@@ -159,9 +159,9 @@ pub struct Config {
 }
 
 /// Backends wconfd implements natively.
-pub const NATIVE_BACKENDS: &[&str] = &["etcd", "etcdv3", "redis", "env", "file"];
+pub const NATIVE_BACKENDS: &[&str] = &["etcd", "etcdv3", "redis", "env", "file", "zookeeper"];
 /// Backends confd has that wconfd leaves to plugins.
-const PLUGIN_ONLY_BACKENDS: &[&str] = &["consul", "zookeeper", "rancher", "vault", "dynamodb", "ssm"];
+const PLUGIN_ONLY_BACKENDS: &[&str] = &["consul", "rancher", "vault", "dynamodb", "ssm"];
 
 /// The canonical form of a key in any spelling: `log-level`, `log_level`, `LogLevel` all
 /// become `loglevel` (confd's TOML decoder matches Go field names case-insensitively).
