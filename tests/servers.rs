@@ -416,6 +416,8 @@ pub struct ZooKeeper {
     child: Child,
     rt: tokio::runtime::Runtime,
     client: std::cell::RefCell<Option<zookeeper_client::Client>>,
+    /// Requests [`ZooKeeper::put`] has sent (the benchmark counts the others).
+    own_requests: std::cell::Cell<u64>,
 }
 
 impl ZooKeeper {
@@ -426,7 +428,7 @@ impl ZooKeeper {
             dir.path().join("zoo.cfg"),
             format!(
                 "tickTime=500\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
-                 admin.enableServer=false\nmaxSessionTimeout=20000\n",
+                 admin.enableServer=false\nmaxSessionTimeout=20000\n4lw.commands.whitelist=mntr\n",
                 dir.path().join("data").display()
             ),
         )
@@ -442,6 +444,7 @@ impl ZooKeeper {
             child,
             rt,
             client: std::cell::RefCell::new(None),
+            own_requests: std::cell::Cell::new(0),
         };
         zk.connect();
         zk
@@ -516,9 +519,11 @@ impl ZooKeeper {
             for part in path.trim_start_matches('/').split('/') {
                 at = format!("{at}/{part}");
                 let data: &[u8] = if at == path { value.as_bytes() } else { b"" };
+                self.own_requests.set(self.own_requests.get() + 1);
                 match client.create(&at, data, &options).await {
                     Ok(_) => {}
                     Err(zookeeper_client::Error::NodeExists) if at == path => {
+                        self.own_requests.set(self.own_requests.get() + 1);
                         client.set_data(&at, data, None).await?;
                     }
                     Err(zookeeper_client::Error::NodeExists) => {}
@@ -527,6 +532,22 @@ impl ZooKeeper {
             }
             Ok(())
         })
+    }
+
+    /// Requests the server received from others than [`ZooKeeper::put`] (its `mntr` count;
+    /// keep-alive pings included).
+    pub fn others_requests(&self) -> u64 {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.write_all(b"mntr").unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        let received: u64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("zk_packets_received"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        received.saturating_sub(self.own_requests.get())
     }
 
     /// Stop the server and start it again on the same port, with the same data or (`wipe`)

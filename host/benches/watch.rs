@@ -1,9 +1,10 @@
 //! Watch-mode figures in one run (`scripts/bench.sh watch`): the time from a PUT/SET to the
 //! destination file replaced (p50/p99 over 1,000 updates), the daemon's resident memory with
 //! 200 resources over 20,000 keys, and the backend requests the daemon makes per change
-//! (counted by etcd's gRPC metrics, redis's commandstats and the emulators' request logs).
+//! (counted by etcd's gRPC metrics, redis's commandstats, ZooKeeper's `mntr` and the
+//! emulators' request logs).
 //!
-//! Backends: native etcd and redis on real servers; the consul and rancher WebAssembly plugins
+//! Backends: native etcd, redis and zookeeper on real servers; the consul and rancher WebAssembly plugins
 //! on the test suite's API emulators (no Consul or Rancher can be installed here), so their
 //! rows measure wconfd and the plugin boundary, not a real server's latency. A last table
 //! compares a 20,000-key consul fetch through the plugin with the same fetch done natively.
@@ -28,7 +29,7 @@ mod rancher_metadata;
 
 use consul_kv::ConsulKv;
 use rancher_metadata::RancherMetadata;
-use servers::{Etcd, Redis};
+use servers::{Etcd, Redis, ZooKeeper};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 use util::{eventually, Dir, Wconfd};
@@ -250,6 +251,17 @@ fn main() {
         },
     );
     drop(r);
+
+    let zk = ZooKeeper::start();
+    zk.put("/bench/key", "init");
+    row(
+        "zookeeper",
+        &["-backend", "zookeeper", "-node", &zk.node()],
+        |v| zk.put("/bench/key", v),
+        || zk.others_requests(),
+        || many_keys().for_each(|(k, v)| zk.put(&k, &v)),
+    );
+    drop(zk);
 
     let kv = ConsulKv::start();
     row(
