@@ -2,7 +2,7 @@
 # Benchmarks, each printing a Markdown table:
 #   scripts/bench.sh          renderer speed against Go's text/template (installs Go for
 #                             ../shared/oracle if missing)
-#   scripts/bench.sh watch    watch latency, memory and requests per change on real etcd and redis
+#   scripts/bench.sh watch    watch latency, memory and requests per change on real etcd, redis and ZooKeeper
 #                             and on the consul and rancher plugins (emulated servers); add
 #                             `fetch` for the 20,000-key plugin fetch table alone, or `tenants`
 #                             for one tenant's latency while another's template spins
