@@ -137,8 +137,12 @@ pub async fn connect_as(
 pub struct Backends {
     /// The operator's (`-backend`).
     pub global: std::sync::Arc<dyn Backend>,
-    tenants: tokio::sync::Mutex<std::collections::HashMap<(String, u64), std::sync::Arc<dyn Backend>>>,
+    /// Each tenant's, connected on first use. One cell per tenant, so that a tenant whose
+    /// backend is slow to connect holds up only its own resources.
+    tenants: std::sync::Mutex<std::collections::HashMap<(String, u64), std::sync::Arc<TenantBackend>>>,
 }
+
+type TenantBackend = tokio::sync::OnceCell<std::sync::Arc<dyn Backend>>;
 
 impl Backends {
     /// The operator's backend, and none of the tenants' yet.
@@ -163,23 +167,32 @@ impl Backends {
         else {
             return Ok((self.global.clone(), global_name.to_string()));
         };
-        let mut tenants = self.tenants.lock().await;
-        let key = (tenant.name.clone(), tenant.fingerprint);
-        if let Some(b) = tenants.get(&key) {
-            return Ok((b.clone(), config.backend.clone()));
-        }
-        let backend: std::sync::Arc<dyn Backend> = connect_as(config, plugins, Some(tenant))
-            .await
-            .map_err(|e| BackendError::Client(format!("tenant {}: backend {}: {e}", tenant.name, config.backend)))?
-            .into();
-        crate::info!(
-            "tenant {}: Backend set to {}, source(s) {}",
-            tenant.name,
-            config.backend,
-            backend.sources()
-        );
-        tenants.insert(key, backend.clone());
-        Ok((backend, config.backend.clone()))
+        let cell = self
+            .tenants
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((tenant.name.clone(), tenant.fingerprint))
+            .or_default()
+            .clone();
+        // A failed connection leaves the cell empty: the next pass tries again.
+        let backend = cell
+            .get_or_try_init(|| async {
+                let backend: std::sync::Arc<dyn Backend> = connect_as(config, plugins, Some(tenant))
+                    .await
+                    .map_err(|e| {
+                        BackendError::Client(format!("tenant {}: backend {}: {e}", tenant.name, config.backend))
+                    })?
+                    .into();
+                crate::info!(
+                    "tenant {}: Backend set to {}, source(s) {}",
+                    tenant.name,
+                    config.backend,
+                    backend.sources()
+                );
+                Ok::<_, BackendError>(backend)
+            })
+            .await?;
+        Ok((backend.clone(), config.backend.clone()))
     }
 }
 
