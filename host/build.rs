@@ -32,6 +32,8 @@ fn main() {
         ("wconfd-rancher", "rancher.wasm"),
         ("wconfd-consul", "consul.wasm"),
         ("wconfd-vault", "vault.wasm"),
+        ("wconfd-dynamodb", "dynamodb.wasm"),
+        ("wconfd-ssm", "ssm.wasm"),
         ("wconfd-json", "json.wasm"),
         ("wconfd-sprig", "sprig.wasm"),
     ];
@@ -46,6 +48,9 @@ fn main() {
         "plugins/rancher",
         "plugins/consul",
         "plugins/vault",
+        "plugins/aws",
+        "plugins/dynamodb",
+        "plugins/ssm",
         "plugins/json",
         "plugins/sprig",
         "wit",

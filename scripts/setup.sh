@@ -53,3 +53,15 @@ if [[ "$(componentize-py --version 2>/dev/null || true)" != *"$componentize_py"*
   pip3 install --quiet --disable-pip-version-check "componentize-py==$componentize_py" >&2 \
     || pip3 install --quiet --disable-pip-version-check --break-system-packages "componentize-py==$componentize_py" >&2
 fi
+
+# moto (PyPI) in server mode: AWS's DynamoDB and SSM APIs, implemented for real, which the
+# dynamodb and ssm backend tests start on loopback ports.
+moto=5.2.5
+if ! command -v moto_server >/dev/null || [[ "$(pip3 show moto 2>/dev/null | sed -n 's/^Version: //p')" != "$moto" ]]; then
+  echo "setup: installing moto[server] $moto" >&2
+  if ! command -v pip3 >/dev/null; then
+    apt_install python3-pip
+  fi
+  pip3 install --quiet --disable-pip-version-check "moto[server]==$moto" >&2 \
+    || pip3 install --quiet --disable-pip-version-check --break-system-packages "moto[server]==$moto" >&2
+fi

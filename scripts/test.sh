@@ -8,7 +8,7 @@ scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 # The plugins (guests) build only for wasm32-wasip2, outside the default members.
-cargo clippy --locked --target wasm32-wasip2 -p wconfd-plugin-sdk -p wconfd-rancher -p wconfd-consul -p wconfd-vault \
+cargo clippy --locked --target wasm32-wasip2 -p wconfd-plugin-sdk -p wconfd-rancher -p wconfd-consul -p wconfd-vault -p wconfd-plugin-aws -p wconfd-dynamodb -p wconfd-ssm \
   -p wconfd-json -p wconfd-sprig -p wconfd-test-probe-backend -p wconfd-test-probe-helpers -p wconfd-test-clash-helpers -p wconfd-test-legacy-renderer -p wconfd-test-legacy-backend -p wconfd-test-greedy-renderer -p wconfd-gotemplate-component -- -D warnings
 # An extra, announced step: the fixtures against ../shared, where that folder exists.
 scripts/check-shared.sh

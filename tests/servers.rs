@@ -571,3 +571,109 @@ impl Drop for ZooKeeper {
         let _ = self.child.wait();
     }
 }
+
+/// moto (PyPI) in server mode: AWS's DynamoDB and SSM APIs, implemented for real, on a
+/// loopback port. `auth_after`: requests after the first N are checked against moto's IAM
+/// (unknown credentials are refused); `None`: nothing is checked.
+pub struct Moto {
+    pub port: u16,
+    child: Child,
+}
+
+impl Moto {
+    pub fn start(auth_after: Option<u32>) -> Moto {
+        let port = free_port();
+        let mut cmd = Command::new("moto_server");
+        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(n) = auth_after {
+            cmd.env("INITIAL_NO_AUTH_ACTION_COUNT", n.to_string());
+        }
+        let child = cmd.spawn().expect("moto_server (run scripts/setup.sh)");
+        let moto = Moto { port, child };
+        eventually(60, "moto to answer", || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        moto
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn node(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// One AWS JSON API call (`target`, e.g. `DynamoDB_20120810.PutItem`), as the test's own
+    /// client: unsigned but for the credential scope moto reads the region from. Returns the
+    /// status and the body.
+    pub fn call(&self, target: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        use std::io::{Read, Write};
+        let service = if target.starts_with("DynamoDB") {
+            "dynamodb"
+        } else {
+            "ssm"
+        };
+        let content_type = if service == "dynamodb" {
+            "application/x-amz-json-1.0"
+        } else {
+            "application/x-amz-json-1.1"
+        };
+        let body = body.to_string();
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            s,
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: {content_type}\r\nX-Amz-Target: {target}\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, \
+             SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).unwrap();
+        let status = answer.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+        (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Create DynamoDB table `name` as confd's integration test does (hash key `key`, a string).
+    pub fn create_table(&self, name: &str) {
+        let (status, answer) = self.call(
+            "DynamoDB_20120810.CreateTable",
+            &serde_json::json!({
+                "TableName": name,
+                "KeySchema": [{"AttributeName": "key", "KeyType": "HASH"}],
+                "AttributeDefinitions": [{"AttributeName": "key", "AttributeType": "S"}],
+                "BillingMode": "PAY_PER_REQUEST",
+            }),
+        );
+        assert_eq!(status, 200, "{answer}");
+    }
+
+    /// Put item `key` = `value` (a string) into table `table`.
+    pub fn put_item(&self, table: &str, key: &str, value: &str) {
+        let (status, answer) = self.call(
+            "DynamoDB_20120810.PutItem",
+            &serde_json::json!({"TableName": table, "Item": {"key": {"S": key}, "value": {"S": value}}}),
+        );
+        assert_eq!(status, 200, "{answer}");
+    }
+}
+
+impl Moto {
+    /// Put SSM parameter `name` = `value` (type `String`).
+    pub fn put_parameter(&self, name: &str, value: &str) {
+        let (status, answer) = self.call(
+            "AmazonSSM.PutParameter",
+            &serde_json::json!({"Name": name, "Value": value, "Type": "String", "Overwrite": true}),
+        );
+        assert_eq!(status, 200, "{answer}");
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

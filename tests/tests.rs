@@ -30,6 +30,10 @@ mod etcd;
 mod redis;
 // The zookeeper backend and its watch, against a real ZooKeeper server.
 mod zookeeper;
+// The dynamodb backend plugin against moto (AWS's APIs, implemented for real, on loopback).
+mod dynamodb;
+// The ssm backend plugin against moto.
+mod ssm;
 // The HTTP plumbing of the API emulators below.
 mod http_emulator;
 // A Rancher metadata service on loopback (emulated: none can be installed here).

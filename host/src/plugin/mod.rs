@@ -129,6 +129,37 @@ pub static BUILTINS: &[Builtin] = &[
         // The kubernetes auth type logs in with the pod's service account token.
         files: &["/var/run/secrets/kubernetes.io/serviceaccount/token"],
     },
+    Builtin {
+        name: "dynamodb",
+        kind: Kind::Backend,
+        wasm: include_bytes!(concat!(env!("OUT_DIR"), "/dynamodb.wasm")),
+        native: include_bytes!(concat!(env!("OUT_DIR"), "/dynamodb.cwasm")),
+        native_fuel: None,
+        // The region's endpoint (see `BackendDefaults::of`).
+        nodes: &["https://dynamodb.{region}.amazonaws.com"],
+        // What AWS's SDKs read from the environment for credentials and region.
+        env: &AWS_ENV,
+        files: &[],
+    },
+    Builtin {
+        name: "ssm",
+        kind: Kind::Backend,
+        wasm: include_bytes!(concat!(env!("OUT_DIR"), "/ssm.wasm")),
+        native: include_bytes!(concat!(env!("OUT_DIR"), "/ssm.cwasm")),
+        native_fuel: None,
+        nodes: &["https://ssm.{region}.amazonaws.com"],
+        env: &AWS_ENV,
+        files: &[],
+    },
+];
+
+/// The environment an AWS backend is granted: credentials and region, as AWS's SDKs read them.
+const AWS_ENV: [&str; 5] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
 ];
 
 /// Name of the default renderer.
@@ -397,10 +428,15 @@ struct BackendDefaults {
 }
 
 impl BackendDefaults {
-    /// A built-in backend's.
+    /// A built-in backend's. `{region}` in a default node is the AWS region the plugin will
+    /// sign for (`AWS_REGION`, else `AWS_DEFAULT_REGION`, else `us-east-1`).
     fn of(b: &Builtin) -> Self {
+        let region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|r| !r.is_empty()))
+            .unwrap_or_else(|| "us-east-1".into());
         BackendDefaults {
-            nodes: b.nodes.iter().map(|n| n.to_string()).collect(),
+            nodes: b.nodes.iter().map(|n| n.replace("{region}", &region)).collect(),
             options: Vec::new(),
             env: b.env.iter().map(|n| n.to_string()).collect(),
             files: b.files.iter().map(|n| n.to_string()).collect(),
