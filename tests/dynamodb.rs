@@ -87,3 +87,41 @@ fn a_missing_table_and_unknown_credentials_are_clear_errors() {
         .stderr_has("backend dynamodb (denied): DescribeTable: HTTP");
     assert_eq!(dir.read("app.out"), "earlier\n");
 }
+
+#[test]
+fn an_unreachable_endpoint_and_a_garbage_answer_are_clear_errors() {
+    let dir = Dir::new();
+    dir.keyed("app", "/app", "{{getv \"/app/name\"}}\n");
+    std::fs::write(dir.join("app.out"), "earlier\n").unwrap();
+    let creds = |w: &mut Wconfd| {
+        w.env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", "secret");
+    };
+    // Nobody listens there.
+    let closed = format!("http://127.0.0.1:{}", crate::servers::free_port());
+    for (backend, extra) in [("dynamodb", vec!["-table", "t"]), ("ssm", vec![])] {
+        let mut args = vec!["-onetime", "-backend", backend, "-node", closed.as_str()];
+        args.extend(extra.iter().copied());
+        let mut w = Wconfd::over(&dir, &args);
+        creds(&mut w);
+        w.run().code(1).stderr_has(&format!("backend {backend} (unreachable)"));
+    }
+    // A server that answers every request with something that is not JSON.
+    let garbage = crate::http_emulator::HttpEmulator::start(|_| {
+        crate::http_emulator::Response::new(200, "application/x-amz-json-1.1", "<html>not an API</html>")
+    });
+    let node = format!("http://127.0.0.1:{}", garbage.port);
+    for (backend, extra, action) in [
+        ("dynamodb", vec!["-table", "t"], "DescribeTable"),
+        ("ssm", vec![], "GetParametersByPath"),
+    ] {
+        let mut args = vec!["-onetime", "-backend", backend, "-node", node.as_str()];
+        args.extend(extra.iter().copied());
+        let mut w = Wconfd::over(&dir, &args);
+        creds(&mut w);
+        w.run()
+            .code(1)
+            .stderr_has(&format!("backend {backend} (error): {action}: the answer is not JSON"));
+    }
+    assert_eq!(dir.read("app.out"), "earlier\n");
+}
