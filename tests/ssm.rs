@@ -75,3 +75,29 @@ fn watch_mode_re_reads_ssm_every_interval_and_says_so() {
         "{stderr}"
     );
 }
+
+#[test]
+fn credentials_and_region_come_from_the_shared_files_when_the_environment_has_none() {
+    let moto = Moto::start(None);
+    moto.put_parameter("/app/name", "from the profile");
+    let dir = Dir::new();
+    dir.write(
+        "home/.aws/credentials",
+        "[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n\n[team]\naws_access_key_id = AKIDTEAM\naws_secret_access_key = team-secret\n",
+    );
+    dir.write("home/.aws/config", "[profile team]\nregion = us-east-1\n");
+    dir.keyed("app", "/app", "{{getv \"/app/name\"}}\n");
+    let node = moto.node();
+    let run = crate::util::Wconfd::over(&dir, &["-onetime", "-backend", "ssm", "-node", &node])
+        .env("HOME", dir.join("home"))
+        .env("AWS_PROFILE", "team")
+        .run();
+    run.ok();
+    assert_eq!(dir.read("app.out"), "from the profile\n");
+    // Without the files, and without the environment, the error says what to set.
+    crate::util::Wconfd::over(&dir, &["-onetime", "-backend", "ssm", "-node", &node])
+        .env("HOME", dir.join("nohome"))
+        .run()
+        .code(1)
+        .stderr_has("backend ssm (bad configuration): no AWS credentials");
+}

@@ -137,9 +137,10 @@ pub static BUILTINS: &[Builtin] = &[
         native_fuel: None,
         // The region's endpoint (see `BackendDefaults::of`).
         nodes: &["https://dynamodb.{region}.amazonaws.com"],
-        // What AWS's SDKs read from the environment for credentials and region.
+        // What AWS's SDKs read from the environment and their shared files for credentials
+        // and region.
         env: &AWS_ENV,
-        files: &[],
+        files: &AWS_FILES,
     },
     Builtin {
         name: "ssm",
@@ -149,18 +150,25 @@ pub static BUILTINS: &[Builtin] = &[
         native_fuel: None,
         nodes: &["https://ssm.{region}.amazonaws.com"],
         env: &AWS_ENV,
-        files: &[],
+        files: &AWS_FILES,
     },
 ];
 
-/// The environment an AWS backend is granted: credentials and region, as AWS's SDKs read them.
-const AWS_ENV: [&str; 5] = [
+/// The environment an AWS backend is granted: credentials, region and profile, as AWS's SDKs
+/// read them.
+const AWS_ENV: [&str; 6] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
 ];
+
+/// The shared files an AWS backend is granted (`~` is the home directory of the user wconfd
+/// runs as): the plugin reads the profile's credentials and region from them when the
+/// environment has none.
+const AWS_FILES: [&str; 2] = ["~/.aws/credentials", "~/.aws/config"];
 
 /// Name of the default renderer.
 pub const DEFAULT_RENDERER: &str = "gotemplate";
@@ -439,7 +447,14 @@ impl BackendDefaults {
             nodes: b.nodes.iter().map(|n| n.replace("{region}", &region)).collect(),
             options: Vec::new(),
             env: b.env.iter().map(|n| n.to_string()).collect(),
-            files: b.files.iter().map(|n| n.to_string()).collect(),
+            files: b
+                .files
+                .iter()
+                .filter_map(|f| match f.strip_prefix("~/") {
+                    Some(rest) => std::env::var_os("HOME").map(|h| format!("{}/{rest}", h.to_string_lossy())),
+                    None => Some(f.to_string()),
+                })
+                .collect(),
         }
     }
 }

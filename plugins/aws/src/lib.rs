@@ -4,8 +4,10 @@
 //!
 //! Credentials come from the environment variables AWS's SDKs read, which the host passes to
 //! the built-in AWS plugins as options `env.NAME` (`AWS_ACCESS_KEY_ID`,
-//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`); the region is `AWS_REGION`, else
-//! `AWS_DEFAULT_REGION`, else `us-east-1`. The endpoint is the first `-node` (DynamoDB Local,
+//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), else from the profile (`AWS_PROFILE`, else
+//! `default`) in the shared files `~/.aws/credentials` and `~/.aws/config`, which the host
+//! passes as options `file:PATH`; the region is `AWS_REGION`, else `AWS_DEFAULT_REGION`, else
+//! the profile's `region`, else `us-east-1`. The endpoint is the first `-node` (DynamoDB Local,
 //! moto, a VPC endpoint), else `https://<service>.<region>.amazonaws.com`; the host lets
 //! requests go there and nowhere else.
 
@@ -30,14 +32,31 @@ impl Api {
     /// `content_type` (`application/x-amz-json-1.0` or `-1.1`), configured from `config`.
     pub fn new(service: &'static str, content_type: &'static str, config: &Config) -> Result<Api, BackendError> {
         let env = |name: &str| option(config, &format!("env.{name}")).filter(|v| !v.is_empty());
+        let profile = env("AWS_PROFILE").unwrap_or("default");
+        let credentials_file = shared_file(config, "/.aws/credentials", profile, false);
+        let config_file = shared_file(config, "/.aws/config", profile, true);
+        let from_files = |key: &str| {
+            credentials_file
+                .iter()
+                .chain(config_file.iter())
+                .find_map(|(k, v)| (k == key).then_some(v.as_str()))
+        };
         let region = env("AWS_REGION")
             .or_else(|| env("AWS_DEFAULT_REGION"))
+            .or_else(|| from_files("region"))
             .unwrap_or("us-east-1")
             .to_string();
-        let (Some(access_key), Some(secret_key)) = (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) else {
-            return Err(BackendError::BadConfig(
-                "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into(),
-            ));
+        let (access_key, secret_key, session_token) = match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
+            (Some(a), Some(s)) => (a, s, env("AWS_SESSION_TOKEN")),
+            _ => match (from_files("aws_access_key_id"), from_files("aws_secret_access_key")) {
+                (Some(a), Some(s)) => (a, s, from_files("aws_session_token")),
+                _ => {
+                    return Err(BackendError::BadConfig(format!(
+                        "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give profile \
+                             {profile:?} aws_access_key_id and aws_secret_access_key in ~/.aws/credentials"
+                    )))
+                }
+            },
         };
         let endpoint = match config.nodes.first() {
             Some(node) => base_url(node, &config.scheme),
@@ -49,7 +68,7 @@ impl Api {
             endpoint,
             access_key: access_key.to_string(),
             secret_key: secret_key.to_string(),
-            session_token: env("AWS_SESSION_TOKEN").map(String::from),
+            session_token: session_token.map(String::from),
             region,
         })
     }
@@ -107,6 +126,36 @@ impl Api {
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect())
     }
+}
+
+/// The `key = value` lines of `profile`'s section in the shared file the host granted whose
+/// path ends in `suffix` (option `file:PATH`). In the config file a profile other than
+/// `default` is headed `[profile NAME]`.
+fn shared_file(config: &Config, suffix: &str, profile: &str, is_config: bool) -> Vec<(String, String)> {
+    let Some((_, text)) = config
+        .options
+        .iter()
+        .find(|(k, _)| k.starts_with("file:") && k.ends_with(suffix))
+    else {
+        return Vec::new();
+    };
+    let heading = if is_config && profile != "default" {
+        format!("profile {profile}")
+    } else {
+        profile.to_string()
+    };
+    let mut inside = false;
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            inside = name.trim() == heading;
+        } else if let (true, Some((k, v))) = (inside, line.split_once('=')) {
+            if !line.starts_with('#') && !line.starts_with(';') {
+                out.push((k.trim().to_string(), v.trim().to_string()));
+            }
+        }
+    }
+    out
 }
 
 /// The name of an AWS error answer: `__type` (`...#Name`) or the `x-amzn-errortype` header.
