@@ -534,6 +534,18 @@ impl ZooKeeper {
         })
     }
 
+    /// Create znode `path` (its parent must exist) with `value`, readable only by a session
+    /// authenticated as digest user `admin:secret`.
+    pub fn put_private(&self, path: &str, value: &str) {
+        let cluster = self.node();
+        self.rt.block_on(async {
+            let owner = zookeeper_client::Client::connect(&cluster).await.unwrap();
+            owner.auth("digest", b"admin:secret").await.unwrap();
+            let options = zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::creator_all());
+            owner.create(path, value.as_bytes(), &options).await.unwrap();
+        });
+    }
+
     /// Requests the server received from others than [`ZooKeeper::put`] (its `mntr` count;
     /// keep-alive pings included).
     pub fn others_requests(&self) -> u64 {

@@ -135,3 +135,18 @@ fn an_unreachable_server_is_a_clear_error() {
     .stderr_has(&format!("zookeeper 127.0.0.1:{closed}: connecting"));
     assert_eq!(dir.read("app.out"), "earlier\n");
 }
+
+#[test]
+fn a_znode_the_session_may_not_read_is_a_clear_error() {
+    let zk = ZooKeeper::start();
+    zk.put("/app/name", "web");
+    zk.put_private("/app/secret", "s3cret");
+    let dir = Dir::new();
+    dir.keyed("app", "/app", "{{getv \"/app/name\"}}\n");
+    std::fs::write(dir.join("app.out"), "earlier\n").unwrap();
+    let run = zookeeper(&dir, &zk, &["-onetime"]).run();
+    run.code(1)
+        .stderr_has(&format!("zookeeper {}: listing /app/secret: not authorized", zk.node()));
+    assert!(!run.stderr.contains("s3cret"), "{}", run.stderr);
+    assert_eq!(dir.read("app.out"), "earlier\n");
+}
