@@ -11,12 +11,18 @@ fn operator_and_tenant(dir: &Dir, extra: &str) {
     dir.write("data.yaml", "team-a:\n  v: a1\nteam-b:\n  secret: b1\nops:\n  v: o1\n");
     dir.keyed("ops", "/ops", "ops={{getv \"/ops/v\"}}\n");
     std::fs::create_dir_all(dir.join("a-out/sub")).unwrap();
+    tenant_file(dir, "a", "/team-a", extra);
+}
+
+/// Tenant `name`'s file: confdir `<name>/`, prefix `prefix`, root `<name>-out/`, `extra` lines.
+fn tenant_file(dir: &Dir, name: &str, prefix: &str, extra: &str) {
+    std::fs::create_dir_all(dir.join(&format!("{name}-out"))).unwrap();
     dir.write(
-        "confdir/tenants.d/a.toml",
+        &format!("confdir/tenants.d/{name}.toml"),
         format!(
-            "confdir = {:?}\nprefixes = [\"/team-a\"]\nroots = [{:?}]\n{extra}",
-            dir.join("a").display().to_string(),
-            dir.join("a-out").display().to_string()
+            "confdir = {:?}\nprefixes = [{prefix:?}]\nroots = [{:?}]\n{extra}",
+            dir.join(name).display().to_string(),
+            dir.join(&format!("{name}-out")).display().to_string()
         ),
     );
 }
@@ -217,20 +223,55 @@ fn a_tenants_limits_bound_its_renders_only() {
 }
 
 #[test]
-fn a_tenants_fuel_budget_stops_its_render_at_the_same_point_on_any_machine() {
-    // The global time limit (10 s) is far away: only fuel can stop the loop this early, and
-    // it stops it on every run, however fast the machine. Within the budget the tenant's other
-    // renders go through, on the fuel-counting engine.
-    for _ in 0..2 {
-        let dir = Dir::new();
-        spin_under_tenant_limits(&dir, "fuel = 20_000_000\n")
-            .code(1)
-            .stderr_has(&format!(
-                "tenant a: {}: renderer plugin \"gotemplate\" failed: the call ran out of fuel",
-                dir.join("a/conf.d/spin.toml").display()
-            ));
-        assert_eq!(dir.read("a-out/big.conf").len(), 101);
-    }
+fn a_tenants_fuel_budget_stops_its_render_long_before_any_time_limit() {
+    // The global time limit (10 s) is far away, and the operator's copy of the loop finishes
+    // within it: only fuel stops the tenant's. Within the budget the tenant's other renders go
+    // through, on the fuel-counting engine.
+    let dir = Dir::new();
+    spin_under_tenant_limits(&dir, "fuel = 20_000_000\n")
+        .code(1)
+        .stderr_has(&format!(
+            "tenant a: {}: renderer plugin \"gotemplate\" failed: the call ran out of fuel",
+            dir.join("a/conf.d/spin.toml").display()
+        ));
+    assert_eq!(dir.read("a-out/big.conf").len(), 101);
+}
+
+#[test]
+fn a_tenants_fuel_budget_bounds_its_own_helper_libraries_too() {
+    let dir = Dir::new();
+    let installed = install_test_plugin(&dir, "wconfd-test-probe-helpers", "probe", "helpers", "");
+    let theirs = dir.join("a-plugins");
+    std::fs::rename(&installed, &theirs).unwrap();
+    operator_and_tenant(
+        &dir,
+        &format!(
+            "plugins = {:?}\n[limits]\nfuel = 50_000_000\n",
+            theirs.display().to_string()
+        ),
+    );
+    // probeSpin loops until something stops it: here the budget, well before its 2 s.
+    tenant_resource(
+        &dir,
+        "spin",
+        "/team-a",
+        &dir.join("a-out/spin.conf"),
+        "helpers = [\"probe\"]\n",
+        "{{ probeSpin }}\n",
+    );
+    tenant_resource(
+        &dir,
+        "echo",
+        "/team-a",
+        &dir.join("a-out/echo.conf"),
+        "helpers = [\"probe\"]\n",
+        "{{ probeEcho \"hi\" }}\n",
+    );
+    Wconfd::file_onetime(&dir)
+        .run()
+        .code(1)
+        .stderr_has("error calling probeSpin: helper plugin \"probe\" failed: the call ran out of fuel");
+    assert_eq!(dir.read("a-out/echo.conf"), "[hi]\n");
 }
 
 #[test]
@@ -394,18 +435,12 @@ fn a_tenants_backend_plugin_reaches_its_nodes_only() {
     );
     // Tenant b's consul is a port nobody listens on: its resources fail, naming it; the others
     // render.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    std::fs::create_dir_all(dir.join("b-out")).unwrap();
-    dir.write(
-        "confdir/tenants.d/b.toml",
-        format!(
-            "confdir = {:?}\nprefixes = [\"/team-b\"]\nroots = [{:?}]\n[backend]\nbackend = \"consul\"\nnodes = [\"{closed}\"]\n",
-            dir.join("b").display().to_string(),
-            dir.join("b-out").display().to_string()
-        ),
+    let closed = format!("127.0.0.1:{}", crate::servers::free_port());
+    tenant_file(
+        &dir,
+        "b",
+        "/team-b",
+        &format!("[backend]\nbackend = \"consul\"\nnodes = [\"{closed}\"]\n"),
     );
     dir.write(
         "b/conf.d/app.toml",

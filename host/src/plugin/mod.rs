@@ -280,9 +280,9 @@ pub struct Plugins {
     declared_grants: HashMap<String, Grants>,
     backends: BTreeMap<String, Result<BackendPlugin, String>>,
     helpers: BTreeMap<String, HelperSource>,
-    /// Checked helper sets by tenant (`None`: the operator's) and list of library names,
-    /// shared by resources choosing alike.
-    helper_sets: Mutex<HashMap<HelperSetKey, HelperSetResult>>,
+    /// Checked helper sets by tenant (`None`: the operator's), then by the list of library
+    /// names, shared by resources choosing alike.
+    helper_sets: Mutex<HashMap<Option<TenantKey>, HashMap<Vec<String>, HelperSetResult>>>,
     /// Each tenant's own instance of each renderer it uses, by (tenant, renderer).
     tenant_renderers: Mutex<HashMap<(TenantKey, String), Arc<WasmRenderer>>>,
     /// Each tenant's plugin directory, loaded on first use with the tenant's grants and limits.
@@ -303,9 +303,6 @@ pub struct Plugins {
 /// A tenant as the plugin host tells tenants apart: its name and a fingerprint of its policy,
 /// so that an edited tenant file gets new instances (old ones go with the next SIGHUP).
 type TenantKey = (String, u64);
-
-/// A helper set's: whose (`None`: the operator's) and which libraries, in order.
-type HelperSetKey = (Option<TenantKey>, Vec<String>);
 
 fn tenant_key(t: &crate::tenant::Tenant) -> TenantKey {
     (t.name.clone(), t.fingerprint)
@@ -827,8 +824,15 @@ impl Plugins {
         names: &[String],
         tenant: Option<&crate::tenant::Tenant>,
     ) -> Result<Arc<HelperSet>, String> {
-        let key = (tenant.map(tenant_key), names.to_vec());
-        if let Some(set) = self.helper_sets.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        // Looked up on every render: by the list as given, without copying it.
+        let whose = tenant.map(tenant_key);
+        if let Some(set) = self
+            .helper_sets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&whose)
+            .and_then(|sets| sets.get(names))
+        {
             return set.clone();
         }
         let own = tenant.and_then(|t| self.tenant_plugins(t));
@@ -848,7 +852,11 @@ impl Plugins {
             .and_then(|libs| HelperSet::new(&libs, wconfd_gotemplate::builtin_function_names()))
             .map(Arc::new);
         let mut sets = self.helper_sets.lock().unwrap_or_else(|e| e.into_inner());
-        sets.entry(key).or_insert(set).clone()
+        sets.entry(whose)
+            .or_default()
+            .entry(names.to_vec())
+            .or_insert(set)
+            .clone()
     }
 
     /// The backend plugin `name` for `tenant`'s own backend: from its plugin directory if it
