@@ -282,7 +282,7 @@ pub struct Plugins {
     helpers: BTreeMap<String, HelperSource>,
     /// Checked helper sets by tenant (`None`: the operator's), then by the list of library
     /// names, shared by resources choosing alike.
-    helper_sets: Mutex<HashMap<Option<TenantKey>, HashMap<Vec<String>, HelperSetResult>>>,
+    helper_sets: Mutex<HashMap<Option<TenantKey>, HelperSets>>,
     /// Each tenant's own instance of each renderer it uses, by (tenant, renderer).
     tenant_renderers: Mutex<HashMap<(TenantKey, String), Arc<WasmRenderer>>>,
     /// Each tenant's plugin directory, loaded on first use with the tenant's grants and limits.
@@ -415,6 +415,9 @@ fn helpers_from_component(
 
 /// A checked helper set, or why the libraries cannot be used together.
 type HelperSetResult = Result<Arc<HelperSet>, String>;
+
+/// One owner's helper sets, by the list of library names.
+type HelperSets = HashMap<Vec<String>, HelperSetResult>;
 
 /// A helper library: a built-in one is made ready on first use (most resources choose none),
 /// one from the plugin directory when the directory is loaded.
