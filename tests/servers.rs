@@ -594,7 +594,11 @@ pub struct Moto {
 
 impl Moto {
     pub fn start(auth_after: Option<u32>) -> Moto {
-        let port = free_port();
+        Moto::start_on(free_port(), auth_after)
+    }
+
+    /// A moto server on `port` (a restart: a new, empty moto where the old one was).
+    pub fn start_on(port: u16, auth_after: Option<u32>) -> Moto {
         let mut cmd = Command::new("moto_server");
         cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
@@ -615,27 +619,47 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// One AWS JSON API call (`target`, e.g. `DynamoDB_20120810.PutItem`), as the test's own
-    /// client: unsigned but for the credential scope moto reads the region from. Returns the
-    /// status and the body.
+    /// One AWS JSON API call (`target`, e.g. `DynamoDB_20120810.PutItem`) in us-east-1, as
+    /// the test's own client. Returns the status and the body.
     pub fn call(&self, target: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        self.call_in("us-east-1", target, body)
+    }
+
+    /// [`Moto::call`] in `region` (moto keeps each region's tables and parameters apart).
+    pub fn call_in(&self, region: &str, target: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let (service, content_type) = if target.starts_with("DynamoDB") {
+            ("dynamodb", "application/x-amz-json-1.0")
+        } else {
+            ("ssm", "application/x-amz-json-1.1")
+        };
+        let headers = format!("Content-Type: {content_type}\r\nX-Amz-Target: {target}\r\n");
+        let (status, body) = self.post(region, service, &headers, &body.to_string());
+        (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// One call of a query-protocol API (`iam`, `sts`): `action` with `params`, form-encoded.
+    /// Returns the XML answer; anything but 200 fails the test.
+    pub fn query(&self, service: &str, action: &str, params: &[(&str, &str)]) -> String {
+        let version = if service == "iam" { "2010-05-08" } else { "2011-06-15" };
+        let mut body = format!("Action={action}&Version={version}");
+        for (k, v) in params {
+            body.push_str(&format!("&{k}={}", form_encode(v)));
+        }
+        let headers = "Content-Type: application/x-www-form-urlencoded\r\n";
+        let (status, answer) = self.post("us-east-1", service, headers, &body);
+        assert_eq!(status, 200, "{action}: {answer}");
+        answer
+    }
+
+    /// POST `body` as `service`'s client in `region`: unsigned, but with the credential scope
+    /// moto routes by (it checks nothing until its IAM checks begin).
+    fn post(&self, region: &str, service: &str, headers: &str, body: &str) -> (u16, String) {
         use std::io::{Read, Write};
-        let service = if target.starts_with("DynamoDB") {
-            "dynamodb"
-        } else {
-            "ssm"
-        };
-        let content_type = if service == "dynamodb" {
-            "application/x-amz-json-1.0"
-        } else {
-            "application/x-amz-json-1.1"
-        };
-        let body = body.to_string();
         let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         write!(
             s,
-            "POST / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: {content_type}\r\nX-Amz-Target: {target}\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, \
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{headers}\
+             Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/{region}/{service}/aws4_request, \
              SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             self.port,
             body.len()
@@ -645,7 +669,43 @@ impl Moto {
         s.read_to_string(&mut answer).unwrap();
         let status = answer.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
         let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-        (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+        (status, body.to_string())
+    }
+
+    /// An IAM user `name` allowed every action, and a new access key of it: (id, secret).
+    /// Three requests.
+    pub fn user_key(&self, name: &str) -> (String, String) {
+        self.query("iam", "CreateUser", &[("UserName", name)]);
+        self.query(
+            "iam",
+            "PutUserPolicy",
+            &[("UserName", name), ("PolicyName", "all"), ("PolicyDocument", ALLOW_ALL)],
+        );
+        let answer = self.query("iam", "CreateAccessKey", &[("UserName", name)]);
+        (xml_text(&answer, "AccessKeyId"), xml_text(&answer, "SecretAccessKey"))
+    }
+
+    /// A role `name` allowed every action, assumed: temporary credentials (id, secret, session
+    /// token), as an instance profile or a task role hands them out. Three requests.
+    pub fn role_credentials(&self, name: &str) -> (String, String, String) {
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        self.query(
+            "iam",
+            "CreateRole",
+            &[("RoleName", name), ("AssumeRolePolicyDocument", trust)],
+        );
+        self.query(
+            "iam",
+            "PutRolePolicy",
+            &[("RoleName", name), ("PolicyName", "all"), ("PolicyDocument", ALLOW_ALL)],
+        );
+        let arn = format!("arn:aws:iam::123456789012:role/{name}");
+        let answer = self.query("sts", "AssumeRole", &[("RoleArn", &arn), ("RoleSessionName", "wconfd")]);
+        (
+            xml_text(&answer, "AccessKeyId"),
+            xml_text(&answer, "SecretAccessKey"),
+            xml_text(&answer, "SessionToken"),
+        )
     }
 
     /// Create DynamoDB table `name` as confd's integration test does (hash key `key`, a string).
@@ -675,12 +735,39 @@ impl Moto {
 impl Moto {
     /// Put SSM parameter `name` = `value` (type `String`).
     pub fn put_parameter(&self, name: &str, value: &str) {
-        let (status, answer) = self.call(
+        self.put_parameter_in("us-east-1", name, value)
+    }
+
+    /// Put SSM parameter `name` = `value` in `region`.
+    pub fn put_parameter_in(&self, region: &str, name: &str, value: &str) {
+        let (status, answer) = self.call_in(
+            region,
             "AmazonSSM.PutParameter",
             &serde_json::json!({"Name": name, "Value": value, "Type": "String", "Overwrite": true}),
         );
         assert_eq!(status, 200, "{answer}");
     }
+}
+
+/// An IAM policy allowing every action on every resource.
+const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+/// `text` percent-encoded for a form body.
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The text of the first `<tag>` element of an XML answer.
+fn xml_text(xml: &str, tag: &str) -> String {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open).unwrap_or_else(|| panic!("no <{tag}> in {xml}")) + open.len();
+    let end = start + xml[start..].find('<').unwrap();
+    xml[start..end].to_string()
 }
 
 impl Drop for Moto {

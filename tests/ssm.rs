@@ -77,27 +77,30 @@ fn watch_mode_re_reads_ssm_every_interval_and_says_so() {
 }
 
 #[test]
-fn credentials_and_region_come_from_the_shared_files_when_the_environment_has_none() {
+fn a_watching_daemon_survives_an_ssm_restart_and_follows_the_new_server() {
     let moto = Moto::start(None);
-    moto.put_parameter("/app/name", "from the profile");
+    moto.put_parameter("/app/name", "one");
+    let port = moto.port;
     let dir = Dir::new();
-    dir.write(
-        "home/.aws/credentials",
-        "[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n\n[team]\naws_access_key_id = AKIDTEAM\naws_secret_access_key = team-secret\n",
-    );
-    dir.write("home/.aws/config", "[profile team]\nregion = us-east-1\n");
     dir.keyed("app", "/app", "{{getv \"/app/name\"}}\n");
     let node = moto.node();
-    let run = crate::util::Wconfd::over(&dir, &["-onetime", "-backend", "ssm", "-node", &node])
-        .env("HOME", dir.join("home"))
-        .env("AWS_PROFILE", "team")
-        .run();
-    run.ok();
-    assert_eq!(dir.read("app.out"), "from the profile\n");
-    // Without the files, and without the environment, the error says what to set.
-    crate::util::Wconfd::over(&dir, &["-onetime", "-backend", "ssm", "-node", &node])
-        .env("HOME", dir.join("nohome"))
-        .run()
-        .code(1)
-        .stderr_has("backend ssm (bad configuration): no AWS credentials");
+    let mut child = crate::util::Wconfd::over(&dir, &["-backend", "ssm", "-node", &node, "-watch", "-interval", "1"])
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+        .env("AWS_REGION", "us-east-1")
+        .spawn();
+    crate::util::eventually(30, "first render", || dir.read_or_empty("app.out") == "one\n");
+    drop(moto);
+    // Down for a few polls: errors, the file as it was, the daemon alive.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(dir.read("app.out"), "one\n");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the daemon exited while SSM was down"
+    );
+    let moto = Moto::start_on(port, None);
+    moto.put_parameter("/app/name", "two");
+    crate::util::eventually(30, "the new server's value", || dir.read_or_empty("app.out") == "two\n");
+    let stderr = crate::util::stop_daemon(child);
+    assert!(stderr.contains("backend ssm (unreachable)"), "{stderr}");
 }

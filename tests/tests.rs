@@ -34,6 +34,8 @@ mod zookeeper;
 mod dynamodb;
 // The ssm backend plugin against moto.
 mod ssm;
+// AWS credentials from the instance metadata service, a container endpoint and profiles.
+mod aws_credentials;
 // The HTTP plumbing of the API emulators below.
 mod http_emulator;
 // A Rancher metadata service on loopback (emulated: none can be installed here).

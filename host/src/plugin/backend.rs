@@ -75,7 +75,36 @@ impl Origin {
         }
         Ok(Origin { scheme, host, port })
     }
+
+    /// Whether a request to `scheme://host:port` (lower-cased) goes to this origin. A label
+    /// `{region}` in the origin's host stands for any one DNS label: an AWS backend's default
+    /// endpoint is its region's, and the plugin finds the region (environment, profile,
+    /// instance metadata).
+    fn admits(&self, scheme: &str, host: &str, port: u16) -> bool {
+        if self.scheme != scheme || self.port != port {
+            return false;
+        }
+        if !self.host.contains(REGION) {
+            return self.host == host;
+        }
+        let (mut want, mut have) = (self.host.split('.'), host.split('.'));
+        loop {
+            match (want.next(), have.next()) {
+                (None, None) => return true,
+                (Some(REGION), Some(label)) => {
+                    if label.is_empty() || !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                        return false;
+                    }
+                }
+                (Some(w), Some(h)) if w == h => {}
+                _ => return false,
+            }
+        }
+    }
 }
+
+/// The label of a default node's host that stands for the AWS region.
+const REGION: &str = "{region}";
 
 /// The `wasi:http` policy of one backend plugin: requests go to the configured nodes and
 /// nowhere else; a `Host` header cannot be set by the plugin (the host writes it from the
@@ -93,9 +122,7 @@ impl NodeAllowList {
         let Some(host) = uri.host() else { return false };
         let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
         let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
-        self.allowed
-            .iter()
-            .any(|o| o.scheme == scheme && o.host == host && o.port == port)
+        self.allowed.iter().any(|o| o.admits(&scheme, &host, port))
     }
 }
 
@@ -225,6 +252,8 @@ pub struct BackendPlugin {
     pub(crate) pre: BackendPre,
     /// Where requests may go when the operator gives no `-node` (e.g. `http://rancher-metadata`).
     pub(crate) default_nodes: Vec<String>,
+    /// Where requests may also go whatever the nodes (an AWS backend's credential endpoints).
+    pub(crate) extra_origins: Vec<String>,
     /// `[options]` from the manifest; confd.toml's `[backend_options]` override them.
     pub(crate) options: Vec<(String, String)>,
     /// Environment variables passed as options `env.NAME` when set.
@@ -378,6 +407,7 @@ impl PluginBackend {
         };
         let allowed = nodes
             .iter()
+            .chain(&plugin.extra_origins)
             .map(|n| Origin::parse(n, &config.scheme))
             .collect::<Result<Vec<_>, _>>()
             .map_err(BackendError::Unsupported)?;
@@ -624,5 +654,24 @@ mod tests {
         assert!(!allows("https://127.0.0.1:8500/"));
         assert!(!allows("http://localhost:8500/"));
         assert!(!allows("http://127.0.0.2:8500/"));
+    }
+
+    #[test]
+    fn a_region_label_admits_any_one_label_and_nothing_else() {
+        let list = NodeAllowList {
+            plugin: "t".into(),
+            allowed: Arc::new(vec![
+                Origin::parse("https://dynamodb.{region}.amazonaws.com", "").unwrap()
+            ]),
+            tls: None,
+        };
+        let allows = |u: &str| list.allows(&u.parse::<http::Uri>().unwrap());
+        assert!(allows("https://dynamodb.eu-west-1.amazonaws.com/"));
+        assert!(allows("https://dynamodb.us-east-1.amazonaws.com/"));
+        assert!(!allows("http://dynamodb.eu-west-1.amazonaws.com/"));
+        assert!(!allows("https://dynamodb.amazonaws.com/"));
+        assert!(!allows("https://dynamodb.a.b.amazonaws.com/"));
+        assert!(!allows("https://dynamodb.eu-west-1.amazonaws.com.evil.example/"));
+        assert!(!allows("https://ssm.eu-west-1.amazonaws.com/"));
     }
 }

@@ -62,6 +62,9 @@ pub struct Builtin {
     pub env: &'static [&'static str],
     /// Files the plugin receives as options `file:PATH` (their contents, when readable).
     pub files: &'static [&'static str],
+    /// What else it takes from wconfd's environment when it loads (the AWS backends: their
+    /// credential endpoints, confd's `DYNAMODB_LOCAL` and `SSM_LOCAL`).
+    pub(crate) from_environment: fn(&mut BackendDefaults),
 }
 
 /// Every built-in plugin (built from `plugins/` by `build.rs`).
@@ -75,6 +78,7 @@ pub static BUILTINS: &[Builtin] = &[
         nodes: &[],
         env: &[],
         files: &[],
+        from_environment: nothing_more,
     },
     Builtin {
         name: "json",
@@ -85,6 +89,7 @@ pub static BUILTINS: &[Builtin] = &[
         nodes: &[],
         env: &[],
         files: &[],
+        from_environment: nothing_more,
     },
     Builtin {
         name: "sprig",
@@ -95,6 +100,7 @@ pub static BUILTINS: &[Builtin] = &[
         nodes: &[],
         env: &[],
         files: &[],
+        from_environment: nothing_more,
     },
     Builtin {
         name: "rancher",
@@ -106,6 +112,7 @@ pub static BUILTINS: &[Builtin] = &[
         nodes: &["http://rancher-metadata"],
         env: &[],
         files: &[],
+        from_environment: nothing_more,
     },
     Builtin {
         name: "consul",
@@ -117,6 +124,7 @@ pub static BUILTINS: &[Builtin] = &[
         // confd's consul client takes its ACL token from the environment only.
         env: &["CONSUL_HTTP_TOKEN"],
         files: &[],
+        from_environment: nothing_more,
     },
     Builtin {
         name: "vault",
@@ -128,6 +136,7 @@ pub static BUILTINS: &[Builtin] = &[
         env: &[],
         // The kubernetes auth type logs in with the pod's service account token.
         files: &["/var/run/secrets/kubernetes.io/serviceaccount/token"],
+        from_environment: nothing_more,
     },
     Builtin {
         name: "dynamodb",
@@ -135,12 +144,14 @@ pub static BUILTINS: &[Builtin] = &[
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/dynamodb.wasm")),
         native: include_bytes!(concat!(env!("OUT_DIR"), "/dynamodb.cwasm")),
         native_fuel: None,
-        // The region's endpoint (see `BackendDefaults::of`).
+        // The region's endpoint: `{region}` is the region the plugin signs for, which it
+        // finds (environment, profile, instance); the allow-list admits any one label there.
         nodes: &["https://dynamodb.{region}.amazonaws.com"],
         // What AWS's SDKs read from the environment and their shared files for credentials
         // and region.
         env: &AWS_ENV,
         files: &AWS_FILES,
+        from_environment: |d| aws_environment(d, "DYNAMODB_LOCAL", "http://localhost:8000"),
     },
     Builtin {
         name: "ssm",
@@ -151,19 +162,55 @@ pub static BUILTINS: &[Builtin] = &[
         nodes: &["https://ssm.{region}.amazonaws.com"],
         env: &AWS_ENV,
         files: &AWS_FILES,
+        from_environment: |d| aws_environment(d, "SSM_LOCAL", "http://localhost:8001"),
     },
 ];
 
-/// The environment an AWS backend is granted: credentials, region and profile, as AWS's SDKs
-/// read them.
-const AWS_ENV: [&str; 6] = [
+/// The environment an AWS backend is granted: credentials, region, profile and the credential
+/// endpoints, as AWS's SDKs read them.
+const AWS_ENV: [&str; 12] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
     "AWS_PROFILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+    "AWS_EC2_METADATA_DISABLED",
 ];
+
+/// A built-in that takes nothing more from the environment.
+fn nothing_more(_: &mut BackendDefaults) {}
+
+/// What an AWS backend takes from wconfd's environment at load: the endpoints AWS's SDKs fetch
+/// a role's credentials from (the container credentials endpoint when
+/// `AWS_CONTAINER_CREDENTIALS_*` names one, with the token file it names; the instance metadata
+/// service unless `AWS_EC2_METADATA_DISABLED=true`), which its requests may reach besides the
+/// store; and confd's `local` variable (`DYNAMODB_LOCAL`, `SSM_LOCAL`): when set, the default
+/// endpoint is the local one.
+fn aws_environment(d: &mut BackendDefaults, local: &str, local_node: &str) {
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if set(local).is_some() {
+        d.nodes = vec![local_node.to_string()];
+    }
+    if set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some() {
+        d.origins.push("http://169.254.170.2".into());
+    }
+    if let Some(full) = set("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+        d.origins.push(full);
+    }
+    if let Some(token_file) = set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
+        d.files.push(token_file);
+    }
+    if !set("AWS_EC2_METADATA_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        d.origins
+            .push(set("AWS_EC2_METADATA_SERVICE_ENDPOINT").unwrap_or_else(|| "http://169.254.169.254".into()));
+    }
+}
 
 /// The shared files an AWS backend is granted (`~` is the home directory of the user wconfd
 /// runs as): the plugin reads the profile's credentials and region from them when the
@@ -428,23 +475,22 @@ enum HelperSource {
 
 /// What a backend plugin is given besides the operator's configuration.
 #[derive(Clone, Debug, Default)]
-struct BackendDefaults {
+pub(crate) struct BackendDefaults {
+    /// Where requests go when the operator gives no `-node`.
     nodes: Vec<String>,
+    /// Where requests may also go, whatever the nodes (credential endpoints).
+    origins: Vec<String>,
     options: Vec<(String, String)>,
     env: Vec<String>,
     files: Vec<String>,
 }
 
 impl BackendDefaults {
-    /// A built-in backend's. `{region}` in a default node is the AWS region the plugin will
-    /// sign for (`AWS_REGION`, else `AWS_DEFAULT_REGION`, else `us-east-1`).
+    /// A built-in backend's.
     fn of(b: &Builtin) -> Self {
-        let region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
-            .iter()
-            .find_map(|v| std::env::var(v).ok().filter(|r| !r.is_empty()))
-            .unwrap_or_else(|| "us-east-1".into());
-        BackendDefaults {
-            nodes: b.nodes.iter().map(|n| n.replace("{region}", &region)).collect(),
+        let mut defaults = BackendDefaults {
+            nodes: b.nodes.iter().map(|n| n.to_string()).collect(),
+            origins: Vec::new(),
             options: Vec::new(),
             env: b.env.iter().map(|n| n.to_string()).collect(),
             files: b
@@ -455,7 +501,9 @@ impl BackendDefaults {
                     None => Some(f.to_string()),
                 })
                 .collect(),
-        }
+        };
+        (b.from_environment)(&mut defaults);
+        defaults
     }
 }
 
@@ -497,6 +545,7 @@ fn backend_from_component(
         engine: engine.clone(),
         pre,
         default_nodes: defaults.nodes,
+        extra_origins: defaults.origins,
         options: defaults.options,
         env_grants: defaults.env,
         file_grants: defaults.files,
@@ -637,8 +686,7 @@ impl Plugins {
                     let defaults = BackendDefaults {
                         nodes: m.nodes,
                         options: m.options,
-                        env: Vec::new(),
-                        files: Vec::new(),
+                        ..BackendDefaults::default()
                     };
                     // A renderer gets its owner's grants, narrowed to what it declares.
                     let owner = opts.grants.clone().unwrap_or_else(Grants::confd_compatible);

@@ -2,14 +2,13 @@
 //! what the host grants them, the endpoint, SigV4-signed calls to AWS's JSON APIs over
 //! `wasi:http`, and AWS's errors typed as the backend contract wants them.
 //!
-//! Credentials come from the environment variables AWS's SDKs read, which the host passes to
-//! the built-in AWS plugins as options `env.NAME` (`AWS_ACCESS_KEY_ID`,
-//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), else from the profile (`AWS_PROFILE`, else
-//! `default`) in the shared files `~/.aws/credentials` and `~/.aws/config`, which the host
-//! passes as options `file:PATH`; the region is `AWS_REGION`, else `AWS_DEFAULT_REGION`, else
-//! the profile's `region`, else `us-east-1`. The endpoint is the first `-node` (DynamoDB Local,
-//! moto, a VPC endpoint), else `https://<service>.<region>.amazonaws.com`; the host lets
-//! requests go there and nowhere else.
+//! Credentials: see [`credentials`]. The region is `AWS_REGION`, else `AWS_DEFAULT_REGION`,
+//! else the profile's `region`, else (keys from the instance metadata service) the instance's,
+//! else `us-east-1`. The endpoint is the first `-node` (DynamoDB Local, moto, a VPC endpoint),
+//! else `https://<service>.<region>.amazonaws.com`; `{region}` in a node is the region. The
+//! host lets requests go there, and to the credential endpoints, and nowhere else.
+
+pub mod credentials;
 
 use serde_json::Value;
 use std::time::SystemTime;
@@ -21,9 +20,7 @@ pub struct Api {
     service: &'static str,
     content_type: &'static str,
     endpoint: String,
-    access_key: String,
-    secret_key: String,
-    session_token: Option<String>,
+    credentials: credentials::Credentials,
     region: String,
 }
 
@@ -41,34 +38,22 @@ impl Api {
                 .chain(config_file.iter())
                 .find_map(|(k, v)| (k == key).then_some(v.as_str()))
         };
+        let credentials = credentials::Credentials::find(config, profile, &from_files)?;
         let region = env("AWS_REGION")
             .or_else(|| env("AWS_DEFAULT_REGION"))
             .or_else(|| from_files("region"))
-            .unwrap_or("us-east-1")
-            .to_string();
-        let (access_key, secret_key, session_token) = match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
-            (Some(a), Some(s)) => (a, s, env("AWS_SESSION_TOKEN")),
-            _ => match (from_files("aws_access_key_id"), from_files("aws_secret_access_key")) {
-                (Some(a), Some(s)) => (a, s, from_files("aws_session_token")),
-                _ => {
-                    return Err(BackendError::BadConfig(format!(
-                        "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give profile \
-                             {profile:?} aws_access_key_id and aws_secret_access_key in ~/.aws/credentials"
-                    )))
-                }
-            },
-        };
+            .map(String::from)
+            .or_else(|| credentials.instance_region())
+            .unwrap_or_else(|| "us-east-1".into());
         let endpoint = match config.nodes.first() {
-            Some(node) => base_url(node, &config.scheme),
+            Some(node) => base_url(node, &config.scheme).replace("{region}", &region),
             None => format!("https://{service}.{region}.amazonaws.com"),
         };
         Ok(Api {
             service,
             content_type,
             endpoint,
-            access_key: access_key.to_string(),
-            secret_key: secret_key.to_string(),
-            session_token: session_token.map(String::from),
+            credentials,
             region,
         })
     }
@@ -94,10 +79,11 @@ impl Api {
     /// signed but not sent: the host writes it from the URL, with the same value.
     fn sign(&self, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<Vec<(String, String)>, BackendError> {
         use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+        let keys = self.credentials.keys()?;
         let identity = aws_credential_types::Credentials::new(
-            &self.access_key,
-            &self.secret_key,
-            self.session_token.clone(),
+            keys.access_key,
+            keys.secret_key,
+            keys.session_token,
             None,
             "wconfd",
         )

@@ -72,7 +72,20 @@ pub fn request(
     headers: &[(&str, &str)],
     body: Option<&[u8]>,
 ) -> Result<Response, BackendError> {
-    start(method, url, headers, body)?.finish()
+    start(method, url, headers, body, None)?.finish()
+}
+
+/// [`request`], giving up when connecting, or waiting for the answer's first byte, takes
+/// longer than `limit`: for endpoints that may not exist where the plugin runs (a cloud's
+/// metadata service, which AWS's SDKs wait on for one second).
+pub fn request_within(
+    limit: std::time::Duration,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Result<Response, BackendError> {
+    start(method, url, headers, body, Some(limit))?.finish()
 }
 
 /// Start `GET` requests to every URL at once and return the first answer (its index and the
@@ -81,7 +94,7 @@ pub fn request(
 pub fn first_of(urls: &[String], headers: &[(&str, &str)]) -> Result<(usize, Response), BackendError> {
     let pending: Vec<Pending> = urls
         .iter()
-        .map(|u| start("GET", u, headers, None))
+        .map(|u| start("GET", u, headers, None, None))
         .collect::<Result<_, _>>()?;
     if pending.is_empty() {
         return Err(BackendError::BadConfig("first_of: no URLs".into()));
@@ -103,7 +116,13 @@ struct Pending {
     future: wasip2::http::types::FutureIncomingResponse,
 }
 
-fn start(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Result<Pending, BackendError> {
+fn start(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+    limit: Option<std::time::Duration>,
+) -> Result<Pending, BackendError> {
     let (scheme, authority, path) = split_url(url)?;
     let mut entries: Vec<(String, Vec<u8>)> = headers
         .iter()
@@ -130,7 +149,16 @@ fn start(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>)
     req.set_authority(Some(authority)).map_err(|_| bad("host"))?;
     req.set_path_with_query(Some(path)).map_err(|_| bad("path"))?;
     let outgoing = req.body().map_err(|_| bad("body"))?;
-    let future = outgoing_handler::handle(req, None).map_err(|e| transport(url, e))?;
+    let options = limit.map(|limit| {
+        let options = wasip2::http::types::RequestOptions::new();
+        let ns = Some(limit.as_nanos().min(u64::MAX as u128) as u64);
+        // Both setters fail only when the host does not support the option; then the
+        // request simply has no limit.
+        let _ = options.set_connect_timeout(ns);
+        let _ = options.set_first_byte_timeout(ns);
+        options
+    });
+    let future = outgoing_handler::handle(req, options).map_err(|e| transport(url, e))?;
     if let Some(bytes) = body {
         let stream = outgoing.write().map_err(|_| bad("body"))?;
         for chunk in bytes.chunks(4096) {
