@@ -125,3 +125,17 @@ fn an_unreachable_endpoint_and_a_garbage_answer_are_clear_errors() {
     }
     assert_eq!(dir.read("app.out"), "earlier\n");
 }
+
+#[test]
+fn dynamodb_local_in_the_environment_chooses_confds_local_endpoint() {
+    // confd: DYNAMODB_LOCAL set and no -node: http://localhost:8000 (DynamoDB Local's port).
+    let dir = Dir::new();
+    dir.keyed("app", "/app", "{{getv \"/app/name\"}}\n");
+    let run = Wconfd::over(&dir, &["-onetime", "-backend", "dynamodb", "-table", "confd"])
+        .env("DYNAMODB_LOCAL", "1")
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .run();
+    run.stderr_has("Backend source(s) set to http://localhost:8000")
+        .stderr_has("http://localhost:8000/");
+}
