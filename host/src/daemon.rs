@@ -283,7 +283,10 @@ pub async fn run(config: Config, reload: impl Fn() -> Result<Config, config::Con
         }
     };
     if onetime {
-        return run_once(&generation).await;
+        let code = run_once(&generation).await;
+        // The process ends now; its plugin instances and connections need no teardown.
+        std::mem::forget(generation);
+        return code;
     }
     let c = &generation.config;
     if crate::metrics::start(c.metrics_addr.as_deref(), c.ready_stale_after)

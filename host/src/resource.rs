@@ -492,6 +492,14 @@ pub fn parse_mode(s: &str) -> Option<u32> {
 
 /// Go's `path.Clean`.
 pub fn clean_path(p: &str) -> String {
+    // Most keys are clean already (rooted, no empty, `.` or `..` segment, no trailing slash):
+    // they come back as they are, without splitting.
+    if p == "/"
+        || p.strip_prefix('/')
+            .is_some_and(|rest| rest.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != ".."))
+    {
+        return p.to_string();
+    }
     let rooted = p.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
     for seg in p.split('/') {
@@ -562,6 +570,22 @@ mod tests {
     #[test]
     fn keys_are_joined_and_made_relative_like_confd() {
         assert_eq!(clean_path("/myapp//services/web/"), "/myapp/services/web");
+        // Go's path.Clean, including what the shortcut for clean keys must not take.
+        for (dirty, clean) in [
+            ("/a/b", "/a/b"),
+            ("/", "/"),
+            ("/a/./b", "/a/b"),
+            ("/a/../b", "/b"),
+            ("/..", "/"),
+            ("/.", "/"),
+            ("/a/", "/a"),
+            ("", "."),
+            ("a/b", "a/b"),
+            ("/a/b/..", "/a"),
+            ("/a/.b/..c", "/a/.b/..c"),
+        ] {
+            assert_eq!(clean_path(dirty), clean, "{dirty}");
+        }
         assert_eq!(relative_key("/myapp", "/myapp/subdomain"), "/subdomain");
         // confd trims the prefix as a plain string.
         assert_eq!(relative_key("/production", "/productionfoo/x"), "/foo/x");

@@ -10,6 +10,7 @@ mod changes;
 pub mod env;
 pub mod etcd;
 pub mod file;
+mod json;
 pub mod redis;
 pub mod yaml;
 pub mod zookeeper;
@@ -90,13 +91,6 @@ pub fn under(key: &str, prefix: &str) -> bool {
     prefix == "/"
         || key == prefix
         || (key.len() > prefix.len() && key.starts_with(prefix) && key.as_bytes()[prefix.len()] == b'/')
-}
-
-/// Keep only the pairs under one of `keys`.
-pub fn filter_keys<V>(all: BTreeMap<String, V>, keys: &[String]) -> BTreeMap<String, V> {
-    all.into_iter()
-        .filter(|(k, _)| keys.iter().any(|p| under(k, p)))
-        .collect()
 }
 
 /// Build the backend `config.backend` names: a native one, else a backend plugin (built in or

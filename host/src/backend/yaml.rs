@@ -89,7 +89,7 @@ impl MarkedEventReceiver for Builder {
 }
 
 /// What a plain scalar reads as under YAML 1.1 (yaml.v2's `resolve`).
-enum Scalar {
+pub(super) enum Scalar {
     Null,
     Str(String),
     Bool(bool),
@@ -99,7 +99,7 @@ enum Scalar {
     Float(f64),
 }
 
-fn resolve(value: &str, plain: bool, tag: Option<&str>) -> Scalar {
+pub(super) fn resolve(value: &str, plain: bool, tag: Option<&str>) -> Scalar {
     if !plain || tag == Some("str") {
         return Scalar::Str(value.to_string());
     }
@@ -234,16 +234,23 @@ fn join(base: &str, elem: &str) -> String {
     crate::resource::clean_path(&format!("{base}/{elem}"))
 }
 
-/// Store a resolved scalar as confd prints it (nulls and u64-only integers are dropped).
-fn insert_scalar(key: &str, scalar: Scalar, out: &mut BTreeMap<String, String>) {
-    let text = match scalar {
-        Scalar::Null | Scalar::BigUint => return,
+/// A resolved scalar as confd prints it; `None` for nulls and u64-only integers, which it
+/// drops.
+pub(super) fn scalar_text(scalar: Scalar) -> Option<String> {
+    Some(match scalar {
+        Scalar::Null | Scalar::BigUint => return None,
         Scalar::Str(s) => s,
         Scalar::Bool(b) => b.to_string(),
         Scalar::Int(i) => i.to_string(),
         Scalar::Float(f) => format_float(f),
-    };
-    out.insert(key.to_string(), text);
+    })
+}
+
+/// Store a resolved scalar as confd prints it (nulls and u64-only integers are dropped).
+fn insert_scalar(key: &str, scalar: Scalar, out: &mut BTreeMap<String, String>) {
+    if let Some(text) = scalar_text(scalar) {
+        out.insert(key.to_string(), text);
+    }
 }
 
 fn flatten(node: &Node, key: &str, out: &mut BTreeMap<String, String>) -> Result<(), (usize, String)> {
@@ -341,55 +348,28 @@ impl<'a> Entries<'a> {
     }
 }
 
-/// Flatten a JSON document exactly as the YAML path would read the same text: JSON strings
-/// are quoted scalars (taken as they are), numbers are plain scalars (resolved by their text),
-/// and JSON has no merge keys, tags or non-string keys. `Err` when a number's text cannot be
-/// recovered (serde_json reads `-0` and `-0.0` alike, YAML does not): the caller then takes
-/// the YAML path.
-fn flatten_json(value: &serde_json::Value, key: &str, out: &mut BTreeMap<String, String>) -> Result<(), ()> {
-    use serde_json::Value;
-    match value {
-        Value::Null => {}
-        Value::Bool(b) => insert_scalar(key, Scalar::Bool(*b), out),
-        Value::String(s) => insert_scalar(key, Scalar::Str(s.clone()), out),
-        Value::Number(n) => {
-            if n.as_f64().is_some_and(|f| f == 0.0 && f.is_sign_negative()) {
-                return Err(());
-            }
-            insert_scalar(key, resolve(&n.to_string(), true, None), out)
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                flatten_json(item, &join(key, &i.to_string()), out)?;
-            }
-        }
-        Value::Object(members) => {
-            for (k, v) in members {
-                flatten_json(v, &join(key, k), out)?;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Parse `text` and flatten it into `out` (later files override earlier keys).
 pub fn flatten_into(text: &str, out: &mut BTreeMap<String, String>) -> Result<(), (usize, String)> {
     // JSON data files are common and large; serde_json reads them several times faster than a
-    // YAML scanner. Anything it does not take (YAML, numbers out of range, syntax errors) goes
-    // the YAML way, which also gives the error its line.
+    // YAML scanner. Anything the JSON pass does not take (YAML, a repeated key, syntax errors)
+    // goes the YAML way, which also gives the error its line.
     if text.trim_start().starts_with('{') {
-        if let Ok(root @ serde_json::Value::Object(_)) = serde_json::from_str::<serde_json::Value>(text) {
-            let mut flat = BTreeMap::new();
-            if flatten_json(&root, "/", &mut flat).is_ok() {
-                if out.is_empty() {
-                    *out = flat;
-                } else {
-                    out.extend(flat);
-                }
-                return Ok(());
+        if let Ok(pairs) = super::json::flatten(text) {
+            // Collected whole (a later pair with the same key wins), the map is bulk-built.
+            let flat: BTreeMap<String, String> = pairs.into_iter().collect();
+            if out.is_empty() {
+                *out = flat;
+            } else {
+                out.extend(flat);
             }
+            return Ok(());
         }
     }
+    flatten_yaml(text, out)
+}
+
+/// [`flatten_into`] the YAML way only.
+pub(super) fn flatten_yaml(text: &str, out: &mut BTreeMap<String, String>) -> Result<(), (usize, String)> {
     let mut b = Builder::default();
     let mut parser = Parser::new_from_str(text);
     parser

@@ -17,6 +17,7 @@
 pub mod backend;
 pub mod bindings;
 pub mod cache;
+pub mod embedded;
 mod engine_config;
 pub mod helpers;
 mod host_imports;
@@ -51,10 +52,10 @@ pub struct Builtin {
     pub kind: Kind,
     /// The component.
     pub wasm: &'static [u8],
-    /// The component compiled for this host.
-    native: &'static [u8],
+    /// The component compiled for this host (run in place: see [`embedded`]).
+    native: &'static embedded::PageAligned<[u8]>,
     /// The component compiled for this host's fuel-counting engine (renderers only).
-    native_fuel: Option<&'static [u8]>,
+    native_fuel: Option<&'static embedded::PageAligned<[u8]>>,
     /// Backends: where requests may go when no `-node` is given.
     pub nodes: &'static [&'static str],
     /// Environment variables the plugin receives as options `env.NAME` (what confd's client
@@ -73,8 +74,8 @@ pub static BUILTINS: &[Builtin] = &[
         name: "gotemplate",
         kind: Kind::Renderer,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.wasm")),
-        native: include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.cwasm")),
-        native_fuel: Some(include_bytes!(concat!(env!("OUT_DIR"), "/gotemplate.fuel.cwasm"))),
+        native: embedded::embed!("gotemplate.cwasm"),
+        native_fuel: Some(embedded::embed!("gotemplate.fuel.cwasm")),
         nodes: &[],
         env: &[],
         files: &[],
@@ -84,7 +85,7 @@ pub static BUILTINS: &[Builtin] = &[
         name: "json",
         kind: Kind::Helpers,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/json.wasm")),
-        native: include_bytes!(concat!(env!("OUT_DIR"), "/json.cwasm")),
+        native: embedded::embed!("json.cwasm"),
         native_fuel: None,
         nodes: &[],
         env: &[],
@@ -95,7 +96,7 @@ pub static BUILTINS: &[Builtin] = &[
         name: "sprig",
         kind: Kind::Helpers,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/sprig.wasm")),
-        native: include_bytes!(concat!(env!("OUT_DIR"), "/sprig.cwasm")),
+        native: embedded::embed!("sprig.cwasm"),
         native_fuel: None,
         nodes: &[],
         env: &[],
@@ -106,7 +107,7 @@ pub static BUILTINS: &[Builtin] = &[
         name: "rancher",
         kind: Kind::Backend,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/rancher.wasm")),
-        native: include_bytes!(concat!(env!("OUT_DIR"), "/rancher.cwasm")),
+        native: embedded::embed!("rancher.cwasm"),
         native_fuel: None,
         // confd's rancher backend talks to http://rancher-metadata without -node.
         nodes: &["http://rancher-metadata"],
@@ -118,7 +119,7 @@ pub static BUILTINS: &[Builtin] = &[
         name: "consul",
         kind: Kind::Backend,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/consul.wasm")),
-        native: include_bytes!(concat!(env!("OUT_DIR"), "/consul.cwasm")),
+        native: embedded::embed!("consul.cwasm"),
         native_fuel: None,
         nodes: &["127.0.0.1:8500"],
         // confd's consul client takes its ACL token from the environment only.
@@ -130,7 +131,7 @@ pub static BUILTINS: &[Builtin] = &[
         name: "vault",
         kind: Kind::Backend,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/vault.wasm")),
-        native: include_bytes!(concat!(env!("OUT_DIR"), "/vault.cwasm")),
+        native: embedded::embed!("vault.cwasm"),
         native_fuel: None,
         nodes: &["http://127.0.0.1:8200"],
         env: &[],
@@ -142,7 +143,7 @@ pub static BUILTINS: &[Builtin] = &[
         name: "dynamodb",
         kind: Kind::Backend,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/dynamodb.wasm")),
-        native: include_bytes!(concat!(env!("OUT_DIR"), "/dynamodb.cwasm")),
+        native: embedded::embed!("dynamodb.cwasm"),
         native_fuel: None,
         // The region's endpoint: `{region}` is the region the plugin signs for, which it
         // finds (environment, profile, instance); the allow-list admits any one label there.
@@ -157,7 +158,7 @@ pub static BUILTINS: &[Builtin] = &[
         name: "ssm",
         kind: Kind::Backend,
         wasm: include_bytes!(concat!(env!("OUT_DIR"), "/ssm.wasm")),
-        native: include_bytes!(concat!(env!("OUT_DIR"), "/ssm.cwasm")),
+        native: embedded::embed!("ssm.cwasm"),
         native_fuel: None,
         nodes: &["https://ssm.{region}.amazonaws.com"],
         env: &AWS_ENV,
@@ -238,7 +239,11 @@ fn engine_in(slot: &OnceLock<Engine>, fuel: bool) -> wasmtime::Result<Engine> {
     if let Some(e) = slot.get() {
         return Ok(e.clone());
     }
-    let made = Engine::new(&engine_config::config(None, fuel)?)?;
+    let mut config = engine_config::config(None, fuel)?;
+    // Code is made executable by `mprotect` from this process, so that built-ins can run from
+    // the executable's own pages (see `embedded`).
+    config.with_custom_code_memory(Some(Arc::new(embedded::Mprotect)));
+    let made = Engine::new(&config)?;
     let mut ours = false;
     let engine = slot
         .get_or_init(|| {
@@ -389,7 +394,7 @@ fn builtin_component(engine: &Engine, b: &Builtin, cache: &mut Cache) -> Result<
     // SAFETY: the artifact is part of this executable, written by build.rs with
     // `Engine::precompile_component` under `engine_config::config`, the configuration `engine`
     // was made from; wasmtime validates its header before using it.
-    match unsafe { Component::deserialize(engine, b.native) } {
+    match unsafe { embedded::load(engine, b.native) } {
         Ok(c) => Ok((c, cache::Origin::Precompiled)),
         Err(e) => {
             crate::debug!(
@@ -786,7 +791,7 @@ impl Plugins {
             Some(ComponentSource::Builtin(b)) => match b.native_fuel {
                 // SAFETY: as in `builtin_component`: build.rs wrote it for this configuration
                 // (with fuel), and wasmtime validates its header.
-                Some(native) => match unsafe { Component::deserialize(&engine, native) } {
+                Some(native) => match unsafe { embedded::load(&engine, native) } {
                     Ok(c) => c,
                     Err(_) => cache
                         .load(&engine, b.wasm, &manifest::sha256_hex(b.wasm))
