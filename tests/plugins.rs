@@ -290,3 +290,31 @@ fn a_plugin_named_gotemplate_overrides_the_built_in_renderer() {
     );
     assert_eq!(dir.read("app.out"), "web\n");
 }
+
+#[test]
+fn a_bad_manifest_is_refused_naming_its_file_line_and_key() {
+    let dir = Dir::new();
+    dir.write("data.yaml", "app:\n  name: web\n");
+    dir.keyed("plain", "/app", "{{getv \"/app/name\"}}\n");
+    let plugins = dir.join("plugins");
+    for (file, text, want) in [
+        (
+            "kind.toml",
+            "name = \"k\"\nkind = \"renderr\"\n",
+            ":2: key 'kind': unknown kind",
+        ),
+        (
+            "options.toml",
+            "name = \"o\"\nkind = \"backend\"\nwit = \"wconfd:plugin@0.3.0\"\nsha256 = \"00\"\n[options]\nx = [1]\n",
+            ":6: key 'options.x': expected a string, found array",
+        ),
+        ("syntax.toml", "name = \"s\"\n\nkind = = \"renderer\"\n", ":3: "),
+    ] {
+        dir.write(&format!("plugins/{file}"), text);
+        let run = Wconfd::file_onetime(&dir).arg("-plugin-dir").arg(&plugins).run();
+        run.stderr_has(&format!("Plugin refused: {}{want}", plugins.join(file).display()));
+        std::fs::remove_file(plugins.join(file)).unwrap();
+        // The other resources render.
+        assert_eq!(dir.read("plain.out"), "web\n");
+    }
+}

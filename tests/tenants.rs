@@ -533,3 +533,24 @@ fn a_renderer_gets_what_its_manifest_declares_within_what_its_owner_allows() {
     // ...and its own plugin cannot grant itself what the tenant was not given.
     assert_eq!(dir.read("a-out/mine.conf"), "a= b= c= passwd=false ip=[]\n");
 }
+
+#[test]
+fn a_bad_value_in_a_tenant_file_names_its_file_line_and_key() {
+    // The tenant file's first three lines are confdir, prefixes and roots.
+    for (extra, line, key) in [
+        ("[limits]\nmemory = \"lots\"\n", 5, "limits.memory"),
+        ("[limits]\nfuel = 0\n", 5, "limits.fuel"),
+        ("\n[grants]\nfile_exists = [\"relative\"]\n", 6, "grants.file_exists"),
+        ("\n\n[backend]\nnodes = [\"127.0.0.1:1\"]\n", 6, "backend.backend"),
+        ("user = \"no-such-user-here\"\n", 4, "user"),
+    ] {
+        let dir = Dir::new();
+        operator_and_tenant(&dir, "");
+        tenant_file(&dir, "a", "/team-a", extra);
+        let file = dir.join("confdir/tenants.d/a.toml");
+        Wconfd::file_onetime(&dir)
+            .run()
+            .code(1)
+            .stderr_has(&format!("{}:{line}: key '{key}'", file.display()));
+    }
+}

@@ -23,6 +23,7 @@ pub mod resource;
 pub mod sync;
 pub mod systemd;
 pub mod tenant;
+pub mod toml_lines;
 
 /// wconfd's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

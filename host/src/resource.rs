@@ -6,6 +6,7 @@
 //! prefix. Loading a directory never stops at a broken file: each file is loaded on its own and
 //! the broken ones come back as errors beside the good resources.
 
+use crate::toml_lines::line_of;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -194,10 +195,6 @@ pub fn load_dir(conf_d: &Path, defaults: &Defaults) -> std::io::Result<Loaded> {
         }
     }
     Ok(loaded)
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    1 + text[..offset.min(text.len())].matches('\n').count()
 }
 
 const KNOWN_KEYS: &[&str] = &[

@@ -41,6 +41,7 @@
 //! cannot send a write elsewhere.
 
 use crate::resource::Resource;
+use crate::toml_lines::line_of;
 use std::path::{Path, PathBuf};
 
 /// One tenant's policy.
@@ -159,7 +160,11 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let bad = |key: &str, why: String| format!("{}: key '{key}': {why}", path.display());
+    // An error about `key`, naming the line it is written on.
+    let bad = |key: &str, why: String| {
+        let at = crate::toml_lines::at(path, crate::toml_lines::key_line(&text, key));
+        format!("{at}: key '{key}': {why}")
+    };
     if f.prefixes.is_empty() || f.prefixes.iter().any(|p| !p.starts_with('/')) {
         return Err(bad("prefixes", "give at least one, each starting with '/'".into()));
     }
@@ -223,7 +228,13 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
         None => None,
         Some(table) => Some(std::sync::Arc::new(backend_config(path, &text, table)?)),
     };
-    let grants = f.grants.grants().map_err(|why| format!("{}: {why}", path.display()))?;
+    let grants = f.grants.grants().map_err(|why| {
+        let key = crate::plugin::manifest::grant_key(&why);
+        format!(
+            "{}: {why}",
+            crate::toml_lines::at(path, crate::toml_lines::key_line(&text, key))
+        )
+    })?;
     let fingerprint = {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -253,10 +264,6 @@ fn load_file(path: &Path) -> Result<Tenant, String> {
     })
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    1 + text[..offset.min(text.len())].matches('\n').count()
-}
-
 /// A tenant's `[backend]` as a configuration to connect with: confd.toml's backend keys (any
 /// spelling confd.toml takes), everything else refused, naming file, line and key.
 fn backend_config(
@@ -278,14 +285,13 @@ fn backend_config(
             Err(why) => return Err(bad(&why)),
         }
     }
+    // Errors about the table as a whole name the line of its `[backend]` header.
+    let table_at = crate::toml_lines::at(path, crate::toml_lines::key_line(text, "backend"));
     if !layer.iter().any(|(name, _)| *name == "backend") {
-        return Err(format!(
-            "{}: key 'backend.backend': name the tenant's backend",
-            path.display()
-        ));
+        return Err(format!("{table_at}: key 'backend.backend': name the tenant's backend"));
     }
     crate::config::resolve(&Vec::new(), &Vec::new(), &layer, path.to_path_buf(), Vec::new())
-        .map_err(|e| format!("{}: [backend]: {e}", path.display()))
+        .map_err(|e| format!("{table_at}: [backend]: {e}"))
 }
 
 /// `"128MiB"`, `"64KiB"`, `"1GiB"`, `"4096"` (bytes) as a byte count.

@@ -9,6 +9,7 @@ pub mod duration;
 pub mod flags;
 
 use crate::log::Level;
+use crate::toml_lines::line_of;
 use flags::{Kind, FLAGS};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -190,10 +191,6 @@ fn flag_for(canon: &str) -> Option<&'static str> {
 
 /// The settings given in one layer (flags, environment or file).
 pub type Layer = Vec<(&'static str, Val)>;
-
-fn line_of(text: &str, offset: usize) -> usize {
-    1 + text[..offset.min(text.len())].matches('\n').count()
-}
 
 /// One confd.toml setting, typed as its flag: `None` if `key` is no flag's (any spelling),
 /// `Err` with why if the value has the wrong type.

@@ -115,10 +115,12 @@ pub enum ManifestError {
         source: std::io::Error,
     },
     /// The manifest is not valid.
-    #[error("{path}: {message}")]
+    #[error("{}: {message}", crate::toml_lines::at(.path, *.line))]
     Invalid {
         /// The manifest.
         path: PathBuf,
+        /// The line of the key (or of the syntax error), when known.
+        line: Option<usize>,
         /// What is wrong (with the key).
         message: String,
     },
@@ -167,6 +169,14 @@ pub fn render_manifest(name: &str, kind: Kind, wasm_file: &str, wasm: &[u8]) -> 
     )
 }
 
+/// The key a grants error names (`key 'grants.file_exists': ...`), else `grants`.
+pub(crate) fn grant_key(why: &str) -> &str {
+    why.strip_prefix("key '")
+        .and_then(|rest| rest.split_once('\''))
+        .map(|(key, _)| key)
+        .unwrap_or("grants")
+}
+
 /// The kind named `s` in a manifest or on the command line.
 pub fn parse_kind(s: &str) -> Option<Kind> {
     match s {
@@ -183,28 +193,41 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
         path: path.into(),
         source: e,
     })?;
-    let invalid = |message: String| ManifestError::Invalid {
+    // An error about `key`, on the line the key is written on.
+    let invalid_key = |key: &str, message: String| ManifestError::Invalid {
         path: path.into(),
+        line: crate::toml_lines::key_line(&text, key),
         message,
     };
-    let table: toml::Table = toml::from_str(&text).map_err(|e| invalid(e.message().trim().to_string()))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| ManifestError::Invalid {
+        path: path.into(),
+        line: e.span().map(|s| crate::toml_lines::line_of(&text, s.start)),
+        message: e.message().trim().to_string(),
+    })?;
     let field = |key: &str| -> Result<Option<String>, ManifestError> {
         match table.get(key) {
             None => Ok(None),
             Some(toml::Value::String(s)) => Ok(Some(s.clone())),
-            Some(v) => Err(invalid(format!(
-                "key '{key}': expected a string, found {}",
-                v.type_str()
-            ))),
+            Some(v) => Err(invalid_key(
+                key,
+                format!("key '{key}': expected a string, found {}", v.type_str()),
+            )),
         }
     };
-    let required = |key: &str| field(key)?.ok_or_else(|| invalid(format!("missing key '{key}'")));
+    let required = |key: &str| {
+        field(key)?.ok_or_else(|| ManifestError::Invalid {
+            path: path.into(),
+            line: None,
+            message: format!("missing key '{key}'"),
+        })
+    };
     let name = required("name")?;
     let kind_text = required("kind")?;
     let kind = parse_kind(&kind_text).ok_or_else(|| {
-        invalid(format!(
-            "key 'kind': unknown kind {kind_text:?} (renderer, backend, helpers)"
-        ))
+        invalid_key(
+            "kind",
+            format!("key 'kind': unknown kind {kind_text:?} (renderer, backend, helpers)"),
+        )
     })?;
     let wit = required("wit")?;
     if !kind.wit_versions().contains(&wit.as_str()) {
@@ -222,8 +245,13 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
             .iter()
             .map(|v| v.as_str().map(String::from))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| invalid("key 'nodes': expected a list of strings".into()))?,
-        Some(v) => return Err(invalid(format!("key 'nodes': expected a list, found {}", v.type_str()))),
+            .ok_or_else(|| invalid_key("nodes", "key 'nodes': expected a list of strings".into()))?,
+        Some(v) => {
+            return Err(invalid_key(
+                "nodes",
+                format!("key 'nodes': expected a list, found {}", v.type_str()),
+            ))
+        }
     };
     let options = match table.get("options") {
         None => Vec::new(),
@@ -234,17 +262,17 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
                 toml::Value::Integer(_) | toml::Value::Boolean(_) | toml::Value::Float(_) => {
                     Ok((k.clone(), v.to_string()))
                 }
-                other => Err(invalid(format!(
-                    "key 'options.{k}': expected a string, found {}",
-                    other.type_str()
-                ))),
+                other => Err(invalid_key(
+                    &format!("options.{k}"),
+                    format!("key 'options.{k}': expected a string, found {}", other.type_str()),
+                )),
             })
             .collect::<Result<Vec<_>, _>>()?,
         Some(v) => {
-            return Err(invalid(format!(
-                "key 'options': expected a table, found {}",
-                v.type_str()
-            )))
+            return Err(invalid_key(
+                "options",
+                format!("key 'options': expected a table, found {}", v.type_str()),
+            ))
         }
     };
     let grants = match table.get("grants") {
@@ -252,9 +280,12 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
         Some(v) => Some(
             v.clone()
                 .try_into::<super::limits::GrantsTable>()
-                .map_err(|e| invalid(format!("key 'grants': {}", e.message().trim())))?
+                .map_err(|e| invalid_key("grants", format!("key 'grants': {}", e.message().trim())))?
                 .grants()
-                .map_err(invalid)?,
+                .map_err(|why| {
+                    let key = grant_key(&why).to_owned();
+                    invalid_key(&key, why)
+                })?,
         ),
     };
     let expected = required("sha256")?.to_ascii_lowercase();
