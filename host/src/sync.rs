@@ -148,15 +148,15 @@ fn run_command(
         // A tenant's command output is said under its name.
         Ok(text) => {
             match &resource.tenant {
-                Some(t) => debug!("tenant {}: {}", t.name, crate::log::go_quote(&text)),
-                None => debug!("{}", crate::log::go_quote(&text)),
+                Some(t) => debug!("tenant {}: {}", t.name, wconfd_gotemplate::quote_go(&text)),
+                None => debug!("{}", wconfd_gotemplate::quote_go(&text)),
             }
             Ok(())
         }
         Err(f) => {
             match &resource.tenant {
-                Some(t) => error!("tenant {}: {}", t.name, crate::log::go_quote(&f.output)),
-                None => error!("{}", crate::log::go_quote(&f.output)),
+                Some(t) => error!("tenant {}: {}", t.name, wconfd_gotemplate::quote_go(&f.output)),
+                None => error!("{}", wconfd_gotemplate::quote_go(&f.output)),
             }
             Err((f.status, f.output))
         }

@@ -35,6 +35,8 @@ mod time;
 mod value;
 
 pub use exec::Limits;
+/// Go's `strconv.Quote` (the host quotes command output with it, as confd's log lines do).
+pub use fmt::quote_go;
 pub use store::Store;
 pub use value::{Srv, Time};
 
