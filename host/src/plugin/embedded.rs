@@ -7,13 +7,18 @@
 //! the kernel pages in only the code a run executes.
 //!
 //! Wasmtime can only make such memory executable through a [`CustomCodeMemory`] hook (it does
-//! not own the mapping), so the engines get [`Mprotect`], which does what wasmtime itself would
-//! do for its own mappings: `mprotect` the code to read+execute.
+//! not own the mapping), so the engines get [`Mprotect`], which does what wasmtime itself does
+//! for its own mappings on x86-64: `mprotect` the code to read+execute. Other architectures
+//! also need instruction-cache maintenance and branch-protection flags, which wasmtime's own
+//! path does right: there the hook is not installed and built-ins are copied ([`IN_PLACE`]).
 
 use std::ptr::NonNull;
 use std::sync::Mutex;
 use wasmtime::component::Component;
 use wasmtime::{CustomCodeMemory, Engine};
+
+/// Whether built-ins run in place (x86-64: coherent instruction caches, no BTI).
+pub const IN_PLACE: bool = cfg!(target_arch = "x86_64");
 
 /// Bytes aligned to a 4 KiB page, as wasmtime needs an artifact's start to be for its code to
 /// be made executable in place.
@@ -41,16 +46,16 @@ pub(crate) use embed;
 /// `native` must be an artifact `build.rs` wrote with `Engine::precompile_component` for a
 /// configuration like `engine`'s; wasmtime checks its header and refuses any other.
 pub unsafe fn load(engine: &Engine, native: &'static PageAligned<[u8]>) -> wasmtime::Result<Component> {
-    static IN_PLACE: Mutex<Vec<(usize, Engine, Component)>> = Mutex::new(Vec::new());
+    static LOADED: Mutex<Vec<(usize, Engine, Component)>> = Mutex::new(Vec::new());
     let bytes: &'static [u8] = &native.0;
     let at = bytes.as_ptr() as usize;
-    let mut in_place = IN_PLACE.lock().unwrap_or_else(|e| e.into_inner());
-    let taken = match in_place.iter().find(|(a, _, _)| *a == at) {
+    let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+    let taken = match loaded.iter().find(|(a, _, _)| *a == at) {
         Some((_, e, c)) if Engine::same(e, engine) => return Ok(c.clone()),
         Some(_) => true,
         None => false,
     };
-    if taken || !at.is_multiple_of(page_size()) {
+    if !IN_PLACE || taken || !at.is_multiple_of(page_size()) {
         // SAFETY: the artifact's origin is the caller's promise.
         return unsafe { Component::deserialize(engine, bytes) };
     }
@@ -58,7 +63,7 @@ pub unsafe fn load(engine: &Engine, native: &'static PageAligned<[u8]>) -> wasmt
     // component is kept below, so they are never registered twice); the artifact's origin is
     // the caller's promise.
     let component = unsafe { Component::deserialize_raw(engine, NonNull::from(bytes)) }?;
-    in_place.push((at, engine.clone(), component.clone()));
+    loaded.push((at, engine.clone(), component.clone()));
     Ok(component)
 }
 

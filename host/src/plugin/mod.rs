@@ -242,7 +242,9 @@ fn engine_in(slot: &OnceLock<Engine>, fuel: bool) -> wasmtime::Result<Engine> {
     let mut config = engine_config::config(None, fuel)?;
     // Code is made executable by `mprotect` from this process, so that built-ins can run from
     // the executable's own pages (see `embedded`).
-    config.with_custom_code_memory(Some(Arc::new(embedded::Mprotect)));
+    if embedded::IN_PLACE {
+        config.with_custom_code_memory(Some(Arc::new(embedded::Mprotect)));
+    }
     let made = Engine::new(&config)?;
     let mut ours = false;
     let engine = slot
