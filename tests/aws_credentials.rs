@@ -76,39 +76,17 @@ impl InstanceMetadata {
     }
 }
 
-/// A credentials answer as both metadata endpoints write it.
+/// A credentials answer as both metadata endpoints write it (`Expiration` in RFC 3339, UTC).
 fn answer((id, secret, token): &(String, String, String), expires_in: Duration) -> serde_json::Value {
-    let expires = SystemTime::now() + expires_in;
-    let secs = expires.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+    let expires = chrono::DateTime::<chrono::Utc>::from(SystemTime::now() + expires_in);
     serde_json::json!({
         "Code": "Success",
         "Type": "AWS-HMAC",
         "AccessKeyId": id,
         "SecretAccessKey": secret,
         "Token": token,
-        "Expiration": rfc3339(secs),
+        "Expiration": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     })
-}
-
-/// `secs` since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (days to a civil date: Howard Hinnant's
-/// algorithm).
-fn rfc3339(secs: u64) -> String {
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 /// A onetime or watching run of `backend` at `moto` with no credentials, region or profile
@@ -138,7 +116,13 @@ fn a_role_from_the_instance_metadata_service_signs_and_gives_the_region() {
     // The parameter lives in eu-west-1 only: the region came from the instance too.
     assert_eq!(dir.read("app.out"), "from the role\n");
     let requests = imds.requests();
+    // One session: a token first, then the role, its keys and the region under it.
     assert_eq!(requests[0], "PUT /latest/api/token", "{requests:?}");
+    assert_eq!(
+        requests.iter().filter(|r| r.starts_with("PUT")).count(),
+        1,
+        "{requests:?}"
+    );
     assert!(
         requests
             .iter()
@@ -223,6 +207,16 @@ fn no_credentials_anywhere_is_a_clear_error_naming_where_it_looked() {
         .code(1)
         .stderr_has("backend ssm (bad configuration): no AWS credentials: not in the environment")
         .stderr_has("the instance metadata service did not answer");
+    // A service that takes the connection and never answers: given up after its second.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_at = format!("http://{}", silent.local_addr().unwrap());
+    bare(&dir, &moto, "ssm", &["-onetime"])
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &silent_at)
+        .run()
+        .code(1)
+        .stderr_has("the instance metadata service did not answer")
+        .stderr_has("timed out");
+    drop(silent);
     // Turned off: said so, and nothing is asked of it.
     bare(&dir, &moto, "ssm", &["-onetime"])
         .env("AWS_EC2_METADATA_DISABLED", "true")

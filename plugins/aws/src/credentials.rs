@@ -45,6 +45,9 @@ enum Source {
 pub struct Credentials {
     source: Source,
     current: RefCell<Keys>,
+    /// The instance's region, when the keys came from the instance metadata service and a
+    /// region was asked for.
+    instance_region: Option<String>,
 }
 
 /// How long before expiry temporary keys are replaced (AWS's SDKs: five minutes).
@@ -64,8 +67,15 @@ pub type Profile<'a> = dyn Fn(&str) -> Option<&'a str> + 'a;
 
 impl Credentials {
     /// The first source that has credentials, in the SDKs' order (see the module's comment).
-    /// `profile` reads a setting of the chosen profile from the shared files.
-    pub fn find(config: &Config, profile_name: &str, profile: &Profile<'_>) -> Result<Credentials, BackendError> {
+    /// `profile` reads a setting of the chosen profile from the shared files. With
+    /// `want_region`, keys from the instance metadata service come with the instance's region
+    /// (read in the same session).
+    pub fn find(
+        config: &Config,
+        profile_name: &str,
+        profile: &Profile<'_>,
+        want_region: bool,
+    ) -> Result<Credentials, BackendError> {
         let env = |name: &str| env(config, name);
         if let (Some(a), Some(s)) = (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
             return Ok(Credentials::fixed(a, s, env("AWS_SESSION_TOKEN")));
@@ -97,7 +107,15 @@ impl Credentials {
                 endpoint: imds_endpoint(config),
             }
         };
-        let keys = source.fetch().map_err(|e| match (&source, e) {
+        let fetched = match &source {
+            Source::InstanceMetadata { endpoint } => imds_token(endpoint).and_then(|token| {
+                let keys = imds_keys(endpoint, token.as_deref())?;
+                let region = want_region.then(|| imds_region(endpoint, token.as_deref())).flatten();
+                Ok((keys, region))
+            }),
+            other => other.fetch().map(|keys| (keys, None)),
+        };
+        let (keys, instance_region) = fetched.map_err(|e| match (&source, e) {
             (Source::InstanceMetadata { .. }, BackendError::Unreachable(why)) => BackendError::BadConfig(format!(
                 "no AWS credentials: not in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), \
                  not in profile {profile_name:?} of ~/.aws/credentials, and the instance metadata service \
@@ -108,6 +126,7 @@ impl Credentials {
         Ok(Credentials {
             source,
             current: RefCell::new(keys),
+            instance_region,
         })
     }
 
@@ -120,6 +139,7 @@ impl Credentials {
                 session_token: session_token.map(String::from),
                 expires: None,
             }),
+            instance_region: None,
         }
     }
 
@@ -150,16 +170,10 @@ impl Credentials {
         }
     }
 
-    /// The region the instance metadata service gives (`placement/region`), when the keys came
-    /// from it: an EC2 instance with a role and no region configured uses its own.
+    /// The region the instance metadata service gave (`placement/region`) with the keys:
+    /// an EC2 instance with a role and no region configured uses its own.
     pub fn instance_region(&self) -> Option<String> {
-        let Source::InstanceMetadata { endpoint } = &self.source else {
-            return None;
-        };
-        let token = imds_token(endpoint).ok()?;
-        let answer = imds_get(endpoint, "/latest/meta-data/placement/region", token.as_deref()).ok()?;
-        let region = answer.text().trim().to_string();
-        (!region.is_empty()).then_some(region)
+        self.instance_region.clone()
     }
 }
 
@@ -176,30 +190,42 @@ impl Source {
             }
             Source::InstanceMetadata { endpoint } => {
                 let token = imds_token(endpoint)?;
-                let base = "/latest/meta-data/iam/security-credentials/";
-                let roles = imds_get(endpoint, base, token.as_deref())?;
-                if roles.status == 404 {
-                    return Err(BackendError::BadConfig(
-                        "no AWS credentials: the instance metadata service has no IAM role for this instance".into(),
-                    ));
-                }
-                let roles = roles.success("instance metadata: the IAM role")?;
-                let text = roles.text();
-                let Some(role) = text.lines().map(str::trim).find(|l| !l.is_empty()) else {
-                    return Err(BackendError::BadConfig(
-                        "no AWS credentials: the instance metadata service names no IAM role".into(),
-                    ));
-                };
-                let answer = imds_get(endpoint, &format!("{base}{role}"), token.as_deref())?
-                    .success("instance metadata: the role's credentials")?;
-                keys_from(&answer, "instance metadata")
+                imds_keys(endpoint, token.as_deref())
             }
         }
     }
 }
 
+/// The keys of the instance's role, read with session `token`.
+fn imds_keys(endpoint: &str, token: Option<&str>) -> Result<Keys, BackendError> {
+    let base = "/latest/meta-data/iam/security-credentials/";
+    let roles = imds_get(endpoint, base, token)?;
+    if roles.status == 404 {
+        return Err(BackendError::BadConfig(
+            "no AWS credentials: the instance metadata service has no IAM role for this instance".into(),
+        ));
+    }
+    let roles = roles.success("instance metadata: the IAM role")?;
+    let text = roles.text();
+    let Some(role) = text.lines().map(str::trim).find(|l| !l.is_empty()) else {
+        return Err(BackendError::BadConfig(
+            "no AWS credentials: the instance metadata service names no IAM role".into(),
+        ));
+    };
+    let answer =
+        imds_get(endpoint, &format!("{base}{role}"), token)?.success("instance metadata: the role's credentials")?;
+    keys_from(&answer, "instance metadata")
+}
+
+/// The instance's region (`placement/region`), read with session `token`.
+fn imds_region(endpoint: &str, token: Option<&str>) -> Option<String> {
+    let answer = imds_get(endpoint, "/latest/meta-data/placement/region", token).ok()?;
+    let region = answer.text().trim().to_string();
+    ((200..300).contains(&answer.status) && !region.is_empty()).then_some(region)
+}
+
 /// A variable of the environment the host granted, when set and not empty.
-fn env<'a>(config: &'a Config, name: &str) -> Option<&'a str> {
+pub fn env<'a>(config: &'a Config, name: &str) -> Option<&'a str> {
     option(config, &format!("env.{name}")).filter(|v| !v.is_empty())
 }
 

@@ -28,7 +28,7 @@ impl Api {
     /// The API of `service` (its signing name, e.g. `dynamodb`, `ssm`) speaking
     /// `content_type` (`application/x-amz-json-1.0` or `-1.1`), configured from `config`.
     pub fn new(service: &'static str, content_type: &'static str, config: &Config) -> Result<Api, BackendError> {
-        let env = |name: &str| option(config, &format!("env.{name}")).filter(|v| !v.is_empty());
+        let env = |name: &str| credentials::env(config, name);
         let profile = env("AWS_PROFILE").unwrap_or("default");
         let credentials_file = shared_file(config, "/.aws/credentials", profile, false);
         let config_file = shared_file(config, "/.aws/config", profile, true);
@@ -38,11 +38,12 @@ impl Api {
                 .chain(config_file.iter())
                 .find_map(|(k, v)| (k == key).then_some(v.as_str()))
         };
-        let credentials = credentials::Credentials::find(config, profile, &from_files)?;
-        let region = env("AWS_REGION")
+        let configured_region = env("AWS_REGION")
             .or_else(|| env("AWS_DEFAULT_REGION"))
             .or_else(|| from_files("region"))
-            .map(String::from)
+            .map(String::from);
+        let credentials = credentials::Credentials::find(config, profile, &from_files, configured_region.is_none())?;
+        let region = configured_region
             .or_else(|| credentials.instance_region())
             .unwrap_or_else(|| "us-east-1".into());
         let endpoint = match config.nodes.first() {
