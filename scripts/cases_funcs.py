@@ -83,6 +83,14 @@ c("json-bad-escape", '{{json "{\\"a\\": \\"\\\\q\\"}"}}')
 c("json-unicode", '{{(json "{\\"a\\": \\"\\\\u00e9\\\\ud83d\\\\ude00\\"}").a}}')
 c("json-numbers", '{{range $k, $v := json "{\\"i\\":1,\\"f\\":1.5,\\"e\\":1e3,\\"n\\":-0.5,\\"big\\":123456789,\\"tiny\\":0.000001}"}}{{$k}}={{$v}} {{end}}')
 c("json-empty-input", '{{json ""}}')
+# Objects of one shape, one after another (the decoder shares keys it has just seen): a key
+# repeated in one object (last wins), a key spelled with an escape, a long key, a key that is
+# not UTF-8.
+c("json-shared-keys", '{{range gets "/pools/*"}}{{$p := json .Value}}{{range $k, $v := $p}}{{$k}}={{$v}};{{end}}|{{end}}',
+  kv={"/pools/a": '{"ip":"10.0.0.1","port":1,"servers":[{"ip":"x","up":true},{"ip":"y","up":false}]}',
+      "/pools/b": '{"port":2,"ip":"10.0.0.2","ip":"10.0.0.3","servers":[{"up":true,"ip":"z"}]}',
+      "/pools/c": '{"i\\u0070":"escaped","port":3,"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk":1,"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk":2}',
+      "/pools/d": '{"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk":3,"\u00e9\\ud800":4,"\u00e9\\ud800":5}'})
 c("json-nested-range", '{{range (json (getv "/json/obj")).b}}<{{.}}>{{end}}')
 c("jsonarray-objects", '{{range jsonArray "[{\\"name\\":\\"a\\"},{\\"name\\":\\"b\\"}]"}}{{.name}},{{end}}')
 c("json-dup-keys", '{{json "{\\"a\\":1,\\"a\\":2}"}}')

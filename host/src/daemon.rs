@@ -78,7 +78,10 @@ pub async fn load_plugins(config: &Config) -> Result<Plugins, String> {
 pub async fn build(config: Config) -> Result<Generation, String> {
     info!("Backend set to {}", config.backend);
     info!("Starting confd");
-    let plugins = load_plugins(&config).await?;
+    // Plugins load on a blocking thread (a millisecond or so: most of a small onetime run); a
+    // native backend connects meanwhile (the file backend reads its files then).
+    let (plugins, native) = tokio::join!(load_plugins(&config), backend::connect_native(&config));
+    let plugins = plugins?;
     for p in &plugins.loaded {
         debug!(
             "Loaded {} plugin {} from {} ({:?})",
@@ -91,7 +94,9 @@ pub async fn build(config: Config) -> Result<Generation, String> {
     for r in &plugins.refused {
         error!("Plugin refused: {r}");
     }
-    let backend = backend::connect(&config, &plugins).await.map_err(|e| e.to_string())?;
+    let backend = native
+        .unwrap_or_else(|| backend::connect_plugin(&config, &plugins, None))
+        .map_err(|e| e.to_string())?;
     info!("Backend source(s) set to {}", backend.sources());
     Ok(Generation {
         config,

@@ -99,6 +99,21 @@ pub async fn connect(config: &Config, plugins: &Plugins) -> Result<Box<dyn Backe
     connect_as(config, plugins, None).await
 }
 
+/// The native backend `config.backend` names, connected; `None` when it names a plugin. Needs
+/// no plugins, so the daemon connects it while they load.
+pub async fn connect_native(config: &Config) -> Option<Result<Box<dyn Backend>, BackendError>> {
+    Some(match config.backend.as_str() {
+        "env" => Ok(Box::new(env::EnvBackend::new())),
+        "file" => file::FileBackend::new(config.files.clone(), config.filter.clone()).map(|b| Box::new(b) as _),
+        "etcd" | "etcdv3" => etcd::EtcdBackend::connect(config).await.map(|b| Box::new(b) as _),
+        "redis" => redis::RedisBackend::connect(config).await.map(|b| Box::new(b) as _),
+        "zookeeper" => zookeeper::ZookeeperBackend::connect(config)
+            .await
+            .map(|b| Box::new(b) as _),
+        _ => return None,
+    })
+}
+
 /// [`connect`] for `tenant`'s own backend: a backend plugin may come from its plugin
 /// directory, and its requests may only go to the nodes of `config` (the tenant's).
 pub async fn connect_as(
@@ -106,23 +121,27 @@ pub async fn connect_as(
     plugins: &Plugins,
     tenant: Option<&crate::tenant::Tenant>,
 ) -> Result<Box<dyn Backend>, BackendError> {
-    match config.backend.as_str() {
-        "env" => Ok(Box::new(env::EnvBackend::new())),
-        "file" => Ok(Box::new(file::FileBackend::new(
-            config.files.clone(),
-            config.filter.clone(),
-        )?)),
-        "etcd" | "etcdv3" => Ok(Box::new(etcd::EtcdBackend::connect(config).await?)),
-        "redis" => Ok(Box::new(redis::RedisBackend::connect(config).await?)),
-        "zookeeper" => Ok(Box::new(zookeeper::ZookeeperBackend::connect(config).await?)),
-        other => match tenant.map_or_else(|| plugins.backend(other), |t| plugins.backend_for(other, t)) {
-            Some(Ok(plugin)) => Ok(Box::new(PluginBackend::configure(plugin, config)?)),
-            Some(Err(why)) => Err(BackendError::Unsupported(why)),
-            None => Err(BackendError::Unsupported(format!(
-                "backend {other:?} is not available (native backends: env, file, etcd, etcdv3, redis, zookeeper; plugins: {})",
-                plugins.backend_names().join(", ")
-            ))),
-        },
+    match connect_native(config).await {
+        Some(native) => native,
+        None => connect_plugin(config, plugins, tenant),
+    }
+}
+
+/// The backend plugin `config.backend` names, configured (for `tenant`: from its plugin
+/// directory too, its requests limited to its nodes).
+pub fn connect_plugin(
+    config: &Config,
+    plugins: &Plugins,
+    tenant: Option<&crate::tenant::Tenant>,
+) -> Result<Box<dyn Backend>, BackendError> {
+    let name = config.backend.as_str();
+    match tenant.map_or_else(|| plugins.backend(name), |t| plugins.backend_for(name, t)) {
+        Some(Ok(plugin)) => Ok(Box::new(PluginBackend::configure(plugin, config)?)),
+        Some(Err(why)) => Err(BackendError::Unsupported(why)),
+        None => Err(BackendError::Unsupported(format!(
+            "backend {name:?} is not available (native backends: env, file, etcd, etcdv3, redis, zookeeper; plugins: {})",
+            plugins.backend_names().join(", ")
+        ))),
     }
 }
 
