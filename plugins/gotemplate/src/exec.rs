@@ -349,16 +349,16 @@ impl<'a> State<'a> {
 
     fn eval_pipeline(&mut self, dot: &Value, pipe: &'a Pipe) -> R<Value> {
         self.at = At::Pipe(pipe);
-        let mut value: Option<Value> = None;
-        for cmd in &pipe.cmds {
-            let v = self.eval_command(dot, cmd, value.take())?;
+        let mut value = Value::Invalid;
+        for (i, cmd) in pipe.cmds.iter().enumerate() {
+            // Each command after the first gets the previous one's value as its last argument.
+            let fin = (i > 0).then(|| std::mem::replace(&mut value, Value::Invalid));
+            value = self.eval_command(dot, cmd, fin)?;
             // An interface{} holding nothing is no value once it leaves a command.
-            value = Some(match v {
-                Value::NilIface => Value::Invalid,
-                v => v,
-            });
+            if matches!(value, Value::NilIface) {
+                value = Value::Invalid;
+            }
         }
-        let value = value.unwrap_or(Value::Invalid);
         for name in &pipe.decl {
             if pipe.is_assign {
                 self.set_var(name, value.clone())?;

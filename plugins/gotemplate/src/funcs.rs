@@ -12,7 +12,6 @@ use crate::store::Store;
 use crate::value::{BasicKind, KvsType, Srv, Value};
 use crate::Host;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// A Go parameter type, as far as template argument handling needs to know it.
@@ -294,12 +293,12 @@ pub(crate) fn lookup(name: &str) -> Option<Func> {
             if a.len() % 2 != 0 {
                 return Err("invalid map call".into());
             }
-            let mut m = BTreeMap::new();
+            let mut m = Vec::with_capacity(a.len() / 2);
             for pair in a.chunks(2) {
                 let Value::Str(k) = &pair[0] else { return Err("map keys must be strings".into()) };
-                m.insert(Rc::from(gostr::lossy(k)), pair[1].clone());
+                m.push((Rc::from(gostr::lossy(k)), pair[1].clone()));
             }
-            Ok(Value::Map(Rc::new(m)))
+            Ok(Value::Map(Rc::new(crate::value::Map::from_entries(m))))
         }),
         "getenv" => f!([Str], var Str, |c, a| {
             let v = c.host.getenv(&t(&a[0])).unwrap_or_default();
@@ -545,7 +544,7 @@ fn index(item: &Value, indexes: &[Value]) -> Result<Value, String> {
                     Value::Invalid => return Err("value is nil; should be of type string".into()),
                     v => return Err(format!("value has type {}; should be string", v.type_name())),
                 };
-                item = m.get(&*key).cloned().unwrap_or(Value::NilIface);
+                item = m.get(&key).cloned().unwrap_or(Value::NilIface);
             }
             Value::Invalid | Value::NilIface => return Err("index of untyped nil".into()),
             v => return Err(format!("can't index item of type {}", v.type_name())),

@@ -6,7 +6,6 @@
 //! encoding as the `value` type of `wit/v0.3.0`, so the component only renames variants.
 
 use crate::value::{KvPair, Value};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// A helper function the template may call.
@@ -154,11 +153,11 @@ pub(crate) fn decode(nodes: &[Node]) -> Result<Value, String> {
             Node::Strings(v) => Value::Strings(Rc::new(v.iter().map(|s| crate::gostr::from_str(s)).collect())),
             Node::List(cs) => Value::List(Rc::new(cs.iter().map(|&c| take(c)).collect::<Result<_, _>>()?)),
             Node::Map(entries) => {
-                let mut m = BTreeMap::new();
+                let mut m = Vec::with_capacity(entries.len());
                 for (k, c) in entries {
-                    m.insert(Rc::from(k.as_str()), take(*c)?);
+                    m.push((Rc::from(k.as_str()), take(*c)?));
                 }
-                Value::Map(Rc::new(m))
+                Value::Map(Rc::new(crate::value::Map::from_entries(m)))
             }
             Node::Kv(k, v) => Value::Kv(Rc::new(KvPair {
                 key: k.as_str().into(),
@@ -177,16 +176,17 @@ mod tests {
 
     #[test]
     fn round_trips_nested_values() {
-        let mut m = BTreeMap::new();
-        m.insert(
-            Rc::from("a"),
-            Value::List(Rc::new(vec![Value::Int(1), Value::Float(2.5)])),
-        );
-        m.insert(
-            Rc::from("b"),
-            Value::Strings(Rc::new(vec![crate::gostr::from_str("x"), crate::gostr::from_str("y")])),
-        );
-        let v = Value::Map(Rc::new(m));
+        let m = vec![
+            (
+                Rc::from("b"),
+                Value::Strings(Rc::new(vec![crate::gostr::from_str("x"), crate::gostr::from_str("y")])),
+            ),
+            (
+                Rc::from("a"),
+                Value::List(Rc::new(vec![Value::Int(1), Value::Float(2.5)])),
+            ),
+        ];
+        let v = Value::Map(Rc::new(crate::value::Map::from_entries(m)));
         let nodes = encode(&v);
         let back = decode(&nodes).unwrap();
         assert_eq!(crate::fmt::sprint(&[back]), crate::fmt::sprint(&[v]));

@@ -1,8 +1,7 @@
 //! `encoding/json` decoding into `interface{}` values with Go's error texts, for confd's
 //! `json` and `jsonArray` functions (numbers become float64, as in Go).
 
-use crate::value::Value;
-use std::collections::BTreeMap;
+use crate::value::{Map, Value};
 use std::rc::Rc;
 
 /// Decode `data` as Go's `json.Unmarshal` into `map[string]interface{}` (`want_array` false)
@@ -29,7 +28,7 @@ pub(crate) fn unmarshal(data: &[u8], want_array: bool) -> Result<Value, String> 
         ))
     };
     match (v, want_array) {
-        (Value::NilIface, false) => Ok(Value::Map(Rc::new(BTreeMap::new()))),
+        (Value::NilIface, false) => Ok(Value::Map(Rc::default())),
         (Value::NilIface, true) => Ok(Value::List(Rc::new(Vec::new()))),
         (v @ Value::Map(_), false) => Ok(v),
         (v @ Value::List(_), true) => Ok(v),
@@ -298,11 +297,11 @@ impl Parser<'_> {
 
     fn object(&mut self) -> Result<Value, String> {
         self.i += 1;
-        let mut m = BTreeMap::new();
+        let mut m = Vec::new();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
-            return Ok(Value::Map(Rc::new(m)));
+            return Ok(Value::Map(Rc::default()));
         }
         loop {
             self.skip_ws();
@@ -317,13 +316,13 @@ impl Parser<'_> {
             self.i += 1;
             self.skip_ws();
             let v = self.value()?;
-            m.insert(k, v);
+            m.push((k, v));
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    return Ok(Value::Map(Rc::new(m)));
+                    return Ok(Value::Map(Rc::new(Map::from_entries(m))));
                 }
                 _ => return Err(self.err_at("after object key:value pair")),
             }

@@ -5,7 +5,6 @@
 //! Modelling exactly that set keeps printing, comparisons and error texts identical to Go.
 
 use crate::gostr::GoStr;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// confd's `memkv.KVPair`.
@@ -51,6 +50,58 @@ pub enum KvsType {
     Slice,
 }
 
+/// A `map[string]interface {}`: its entries sorted by key (Go ranges over and prints maps in
+/// key order), each key once. A sorted vector rather than a tree: the maps templates meet are
+/// decoded JSON objects of a few keys, built once and then read by key or in order; a vector
+/// is one allocation and a binary search, where a tree node costs a 450-byte allocation and a
+/// walk of its keys.
+#[derive(Clone, Debug, Default)]
+pub struct Map {
+    entries: Vec<(Rc<str>, Value)>,
+}
+
+impl Map {
+    /// A map of `entries` given in any order; a key given more than once keeps its last value,
+    /// as in Go's JSON decoding and map assignment. O(n log n).
+    pub fn from_entries(mut entries: Vec<(Rc<str>, Value)>) -> Map {
+        if entries.windows(2).all(|w| w[0].0 < w[1].0) {
+            return Map { entries };
+        }
+        // Stable: among equal keys, the one given last stays last.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut unique: Vec<(Rc<str>, Value)> = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            match unique.last_mut() {
+                Some(last) if last.0 == k => last.1 = v,
+                _ => unique.push((k, v)),
+            }
+        }
+        Map { entries: unique }
+    }
+
+    /// The value under `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        // A few keys are faster compared for equality (lengths first) than ordered.
+        if self.entries.len() <= 8 {
+            return self.entries.iter().find(|(k, _)| **k == *key).map(|(_, v)| v);
+        }
+        self.entries
+            .binary_search_by(|(k, _)| (**k).cmp(key))
+            .ok()
+            .map(|i| &self.entries[i].1)
+    }
+
+    /// Entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Rc<str>, &Value)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
 /// A value in a running template.
 #[derive(Clone, Debug)]
 pub enum Value {
@@ -82,7 +133,7 @@ pub enum Value {
     /// `[]interface {}`
     List(Rc<Vec<Value>>),
     /// `map[string]interface {}`
-    Map(Rc<BTreeMap<Rc<str>, Value>>),
+    Map(Rc<Map>),
     /// `memkv.KVPair`
     Kv(Rc<KvPair>),
     /// `memkv.KVPairs` / `[]memkv.KVPair`
