@@ -170,6 +170,8 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
         println!("wconfd {} (confd 0.17.0-dev compatible, wasmtime 48)", crate::VERSION);
         return ExitCode::SUCCESS;
     }
+    // Every run from here on loads plugins: the engine is made meanwhile.
+    crate::plugin::start_engine();
     let load = {
         let layer = layer.clone();
         move || config::load(layer.clone(), config::process_env())

@@ -3,9 +3,9 @@
 //!
 //! Files are re-read on every `get_values`, so a onetime run, an interval pass and a watch
 //! event all see the current contents. `watch` polls a fingerprint of the inputs. The one
-//! exception is the first `get_values`: it takes the read made when the backend was created,
-//! which the daemon does while the plugins load (half a millisecond of a 125 KB file, in a
-//! onetime run of a few milliseconds).
+//! exception is the first `get_values`: it takes the read a blocking thread starts when the
+//! backend is created, which the daemon does just before it loads the plugins (reading 125 KB
+//! of JSON takes half a millisecond of a onetime run of a few).
 
 use super::{yaml, Backend, BackendError, Snapshot};
 use crate::{info, warn};
@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How often `watch` looks at the files. A file backend serves configuration written by
@@ -22,48 +22,32 @@ const POLL: Duration = Duration::from_millis(500);
 
 /// The file backend.
 pub struct FileBackend {
-    inputs: Vec<String>,
-    filter: glob::Pattern,
+    inputs: Arc<Inputs>,
     /// Revision counter, bumped whenever the inputs' contents change.
     revision: AtomicU64,
     last_fingerprint: Mutex<Option<u64>>,
     /// The error the watch last reported, so that a file that stays broken is reported once,
     /// not on every poll.
     last_watch_error: Mutex<Option<String>>,
-    /// The inputs as read by [`FileBackend::new`], for the first `get_values`. Not kept when
-    /// that read failed: `get_values` then reads again and reports the error where confd does.
-    first_read: Mutex<Option<Contents>>,
+    /// The read [`FileBackend::new`] started, for the first `get_values`. When it failed,
+    /// `get_values` reads again and reports the error where confd does.
+    first_read: Mutex<Option<tokio::task::JoinHandle<Result<Contents, BackendError>>>>,
 }
 
 /// Every key of the inputs, and their fingerprint.
 type Contents = (BTreeMap<String, String>, u64);
 
-impl FileBackend {
-    /// A backend over `inputs` (files or directories) with confd's `-filter` glob.
-    pub fn new(inputs: Vec<String>, filter: String) -> Result<Self, BackendError> {
-        if inputs.is_empty() {
-            return Err(BackendError::Unsupported(
-                "the file backend needs at least one -file".into(),
-            ));
-        }
-        let filter = glob::Pattern::new(if filter.is_empty() { "*" } else { &filter })
-            .map_err(|e| BackendError::Unsupported(format!("invalid -filter {filter:?}: {e}")))?;
-        let mut backend = FileBackend {
-            inputs,
-            filter,
-            revision: AtomicU64::new(1),
-            last_fingerprint: Mutex::new(None),
-            last_watch_error: Mutex::new(None),
-            first_read: Mutex::new(None),
-        };
-        backend.first_read = Mutex::new(backend.read_all().ok());
-        Ok(backend)
-    }
+/// What the backend reads: the `-file` values and the `-filter` glob.
+struct Inputs {
+    paths: Vec<String>,
+    filter: glob::Pattern,
+}
 
+impl Inputs {
     /// Every input file, in confd's order: each `-file` in turn, directories walked lexically.
     fn files(&self) -> Result<Vec<PathBuf>, BackendError> {
         let mut out = Vec::new();
-        for input in &self.inputs {
+        for input in &self.paths {
             walk(Path::new(input), &self.filter, &mut out).map_err(|e| BackendError::Io {
                 path: input.clone(),
                 source: e,
@@ -91,6 +75,45 @@ impl FileBackend {
             })?;
         }
         Ok((kv, std::hash::Hasher::finish(&fingerprint)))
+    }
+}
+
+impl FileBackend {
+    /// A backend over `inputs` (files or directories) with confd's `-filter` glob. Inside a
+    /// tokio runtime, the first read starts at once on a blocking thread.
+    pub fn new(inputs: Vec<String>, filter: String) -> Result<Self, BackendError> {
+        if inputs.is_empty() {
+            return Err(BackendError::Unsupported(
+                "the file backend needs at least one -file".into(),
+            ));
+        }
+        let filter = glob::Pattern::new(if filter.is_empty() { "*" } else { &filter })
+            .map_err(|e| BackendError::Unsupported(format!("invalid -filter {filter:?}: {e}")))?;
+        let inputs = Arc::new(Inputs { paths: inputs, filter });
+        let first_read = tokio::runtime::Handle::try_current().ok().map(|runtime| {
+            let inputs = inputs.clone();
+            runtime.spawn_blocking(move || inputs.read_all())
+        });
+        Ok(FileBackend {
+            inputs,
+            revision: AtomicU64::new(1),
+            last_fingerprint: Mutex::new(None),
+            last_watch_error: Mutex::new(None),
+            first_read: Mutex::new(first_read),
+        })
+    }
+
+    /// The inputs' contents: the first read's if it has not been used and succeeded, else a
+    /// new read.
+    async fn contents(&self) -> Result<Contents, BackendError> {
+        let first = self.first_read.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(Ok(Ok(contents))) = match first {
+            Some(read) => Some(read.await),
+            None => None,
+        } {
+            return Ok(contents);
+        }
+        self.inputs.read_all()
     }
 
     /// Bump the revision if the contents changed since the last look.
@@ -121,15 +144,11 @@ fn walk(path: &Path, filter: &glob::Pattern, out: &mut Vec<PathBuf>) -> std::io:
 #[async_trait]
 impl Backend for FileBackend {
     fn sources(&self) -> String {
-        self.inputs.join(", ")
+        self.inputs.paths.join(", ")
     }
 
     async fn get_values(&self, keys: &[String]) -> Result<Snapshot, BackendError> {
-        let first = self.first_read.lock().unwrap_or_else(|e| e.into_inner()).take();
-        let (kv, fp) = match first {
-            Some(contents) => contents,
-            None => self.read_all()?,
-        };
+        let (kv, fp) = self.contents().await?;
         let revision = self.observe(fp);
         Ok(Snapshot {
             revision,
@@ -150,7 +169,7 @@ impl Backend for FileBackend {
         loop {
             // A file mid-write may not parse: keep polling rather than failing the watch, but
             // say (once per distinct error) why changes are not being picked up.
-            let read = self.read_all();
+            let read = self.inputs.read_all();
             let error = read.as_ref().err().map(|e| e.to_string());
             {
                 let mut last = self.last_watch_error.lock().unwrap_or_else(|e| e.into_inner());
@@ -177,22 +196,41 @@ impl Backend for FileBackend {
 mod tests {
     use super::*;
 
-    /// The read made at creation serves the first request only: a change made after it is
-    /// seen by the next one, as a new revision.
+    /// The read started at creation serves the first request only: a change made after that
+    /// request is seen by the next one, as a new revision; inputs that did not change keep it.
     #[tokio::test]
     async fn first_read_serves_once() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("data.yaml");
         std::fs::write(&file, "app: one\n").unwrap();
         let b = FileBackend::new(vec![file.display().to_string()], String::new()).unwrap();
-        std::fs::write(&file, "app: two\n").unwrap();
         let first = b.get_values(&["/app".into()]).await.unwrap();
+        std::fs::write(&file, "app: two\n").unwrap();
         let second = b.get_values(&["/app".into()]).await.unwrap();
         assert_eq!(first.kv.get("/app").map(Vec::as_slice), Some(&b"one"[..]));
         assert_eq!(second.kv.get("/app").map(Vec::as_slice), Some(&b"two"[..]));
         assert!(second.revision > first.revision);
         let third = b.get_values(&["/app".into()]).await.unwrap();
         assert_eq!(third.revision, second.revision);
+    }
+
+    /// A first read that failed is not the answer: the request reads again.
+    #[tokio::test]
+    async fn a_failed_first_read_is_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("data.yaml");
+        let b = FileBackend::new(vec![file.display().to_string()], String::new()).unwrap();
+        // Let the read-ahead fail on the missing file.
+        for _ in 0..10_000 {
+            if b.first_read.lock().unwrap().as_ref().is_some_and(|r| r.is_finished()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert!(b.first_read.lock().unwrap().as_ref().is_some_and(|r| r.is_finished()));
+        std::fs::write(&file, "app: late\n").unwrap();
+        let s = b.get_values(&["/app".into()]).await.unwrap();
+        assert_eq!(s.kv.get("/app").map(Vec::as_slice), Some(&b"late"[..]));
     }
 
     #[tokio::test]
