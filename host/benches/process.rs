@@ -7,11 +7,13 @@
 //! compiled-code cache) and warm, next to the real confd when one is available (`$WCONFD_CONFD`
 //! or `confd` on PATH; its source is not part of this project).
 //!
-//! Times are medians of whole processes (spawn to exit) and memory is the peak resident set,
-//! both measured in this run. Each process runs under GNU `time` (`/usr/bin/time`, Debian's
-//! `time`), which reports the peak of the process it forks: a process forked from this
-//! benchmark would inherit the benchmark's own peak in `ru_maxrss`, which survives `exec`.
-//! wconfd runs at its default log level (info).
+//! Times are medians of whole processes (spawn to exit), each spawned directly by this
+//! benchmark; memory is the peak resident set of one more run under GNU `time`
+//! (`/usr/bin/time`, Debian's `time`), which reports the peak of the process it forks: a
+//! process forked from this benchmark would inherit the benchmark's own peak in `ru_maxrss`,
+//! which survives `exec`. Times are not taken under `time`: its own fork and exec (a
+//! millisecond or two) would be added to both sides of every ratio. wconfd runs at its default
+//! log level (info).
 
 mod common;
 
@@ -97,16 +99,28 @@ fn run_within(cmd: &Command, stdout: Option<&Path>, deadline: Option<Duration>) 
     Some(Sample { wall, peak_kib })
 }
 
-/// Median wall time and largest peak memory over `n` runs (after one unmeasured warm-up run
-/// when `warm_up`, so the page cache holds the inputs for everyone alike).
-fn measure(n: usize, warm_up: bool, stdout: Option<&Path>, mut cmd: impl FnMut() -> Command) -> (Duration, u64) {
-    if warm_up {
-        run(&cmd(), stdout);
-    }
-    let mut samples: Vec<Sample> = (0..n).map(|_| run(&cmd(), stdout)).collect();
-    samples.sort_by_key(|s| s.wall);
-    let peak = samples.iter().map(|s| s.peak_kib).max().unwrap_or(0);
-    (samples[samples.len() / 2].wall, peak)
+/// Wall time of `cmd` spawned directly (spawn to exit), its stdout into `stdout` (or
+/// discarded). Panics if it fails.
+fn wall(mut cmd: Command, stdout: Option<&Path>) -> Duration {
+    match stdout {
+        Some(p) => cmd.stdout(std::fs::File::create(p).unwrap()),
+        None => cmd.stdout(Stdio::null()),
+    };
+    cmd.stdin(Stdio::null()).stderr(Stdio::null());
+    let start = Instant::now();
+    let status = cmd.status().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let wall = start.elapsed();
+    assert!(status.success(), "{cmd:?} failed");
+    wall
+}
+
+/// Median wall time over `n` direct runs, and the peak memory of one run under GNU `time`
+/// made first (so that the page cache holds the inputs for everyone alike).
+fn measure(n: usize, stdout: Option<&Path>, mut cmd: impl FnMut() -> Command) -> (Duration, u64) {
+    let peak = run(&cmd(), stdout).peak_kib;
+    let mut walls: Vec<Duration> = (0..n).map(|_| wall(cmd(), stdout)).collect();
+    walls.sort();
+    (walls[walls.len() / 2], peak)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -199,7 +213,7 @@ fn workload_row(w: &Workload, scratch: &Path) -> Row {
         );
     }
     // Each wconfd run rewrites nothing once in sync; remove the output so every run writes it.
-    let (ours_wall, ours_kib) = measure(7, false, None, || {
+    let (ours_wall, ours_kib) = measure(7, None, || {
         let _ = std::fs::remove_file(dir.join("out"));
         wconfd_onetime(&dir, &cache)
     });
@@ -208,7 +222,7 @@ fn workload_row(w: &Workload, scratch: &Path) -> Row {
             // One long run is its own measurement.
             (first.wall, first.peak_kib)
         } else {
-            measure(runs_for(first.wall), false, Some(&go_out), || go_render(&dir))
+            measure(runs_for(first.wall), Some(&go_out), || go_render(&dir))
         }
     });
     Row {
@@ -318,7 +332,7 @@ fn part2(scratch: &Path) {
     std::fs::write(dir.join("not-a-dir"), "").unwrap();
     let unusable = dir.join("not-a-dir/cache");
     let cache_flag = std::ffi::OsStr::new("-plugin-cache-dir");
-    let (cold, cold_kib) = measure(runs, true, None, || {
+    let (cold, cold_kib) = measure(runs, None, || {
         fresh();
         integration_run(
             Path::new(wconfd()),
@@ -333,7 +347,7 @@ fn part2(scratch: &Path) {
         cold_kib as f64 / 1024.0
     );
     let warm_cache = dir.join("cache");
-    let (warm, warm_kib) = measure(runs, true, None, || {
+    let (warm, warm_kib) = measure(runs, None, || {
         fresh();
         integration_run(
             Path::new(wconfd()),
@@ -349,7 +363,7 @@ fn part2(scratch: &Path) {
     );
     match confd() {
         Some(confd) => {
-            let (c, c_kib) = measure(runs, true, None, || {
+            let (c, c_kib) = measure(runs, None, || {
                 fresh();
                 integration_run(&confd, &dir, &data, &[])
             });
