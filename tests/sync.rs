@@ -99,6 +99,27 @@ fn check_cmd_failure_leaves_the_destination_untouched() {
     no_stage_files(&dir);
 }
 
+/// A rendered script checked by running it: the staged file is closed before the check runs
+/// (a file open for writing cannot be executed: ETXTBSY).
+#[test]
+fn a_check_cmd_may_execute_the_staged_file() {
+    let dir = Dir::new();
+    let ran = dir.join("ran");
+    dir.write("data.yaml", "app:\n  port: \"80\"\n");
+    dir.resource(
+        "app",
+        &format!(
+            "[template]\nsrc = \"app.tmpl\"\ndest = \"{}\"\nkeys = [\"/app\"]\nmode = \"0755\"\ncheck_cmd = \"{{{{.src}}}}\"\n",
+            dir.join("out/app.sh").display()
+        ),
+        format!("#!/bin/sh\necho {{{{getv \"/app/port\"}}}} > {}\n", ran.display()),
+    );
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+    Wconfd::file_onetime(&dir).run().ok();
+    assert_eq!(std::fs::read_to_string(&ran).unwrap(), "80\n");
+    assert_eq!(dir.mode("out/app.sh"), 0o755);
+}
+
 #[test]
 fn reload_cmd_runs_after_replace_with_src_and_dest() {
     let dir = Dir::new();

@@ -52,7 +52,7 @@ fn sync_options(c: &Config) -> SyncOptions {
 }
 
 /// The plugins `config` asks for (built-ins, `-plugin-dir`, the `-backend` plugin if any).
-pub async fn load_plugins(config: &Config) -> Result<Plugins, String> {
+pub async fn load_plugins(config: &Config) -> Plugins {
     let cache_dir = config.plugin_cache_dir.clone().or_else(plugin::cache::default_dir);
     let plugin_dir = config.plugin_dir.clone();
     let backend = config.backend.clone();
@@ -73,10 +73,10 @@ pub async fn load_plugins(config: &Config) -> Result<Plugins, String> {
     // On this thread: handing the work to another costs as much as the work when the other
     // CPU is idle (0.3 ms to start running there, for a millisecond's load). A daemon's worker
     // first hands its other tasks over; a onetime run has nothing else for this thread to do.
-    Ok(match tokio::runtime::Handle::current().runtime_flavor() {
+    match tokio::runtime::Handle::current().runtime_flavor() {
         tokio::runtime::RuntimeFlavor::CurrentThread => load(),
         _ => tokio::task::block_in_place(load),
-    })
+    }
 }
 
 /// Load plugins and connect the backend for `config` (a backend may be a plugin).
@@ -87,7 +87,6 @@ pub async fn build(config: Config) -> Result<Generation, String> {
     // a thread of its own), then the plugins load (a millisecond or so: most of a small
     // onetime run) while it proceeds.
     let (native, plugins) = tokio::join!(backend::connect_native(&config), load_plugins(&config));
-    let plugins = plugins?;
     for p in &plugins.loaded {
         debug!(
             "Loaded {} plugin {} from {} ({:?})",

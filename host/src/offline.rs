@@ -50,13 +50,7 @@ pub fn check(args: &[String]) -> ExitCode {
     };
     rt.block_on(async move {
         let mut problems: Vec<String> = config.warnings.clone();
-        let plugins = match crate::daemon::load_plugins(&config).await {
-            Ok(p) => Arc::new(p),
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::from(1);
-            }
-        };
+        let plugins = Arc::new(crate::daemon::load_plugins(&config).await);
         let mut errors: Vec<String> = plugins.refused.iter().map(|r| format!("plugin refused: {r}")).collect();
         let native = config::NATIVE_BACKENDS.contains(&config.backend.as_str());
         match plugins.backend(&config.backend) {

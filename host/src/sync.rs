@@ -3,9 +3,10 @@
 //! As confd: render into a stage file beside the destination, compare md5, uid, gid and mode,
 //! and on a difference run `check_cmd` against the stage file, replace the destination by an
 //! atomic rename (falling back to an in-place write only when rename fails with EBUSY on a
-//! bind-mounted file), then run `reload_cmd`. Made safe: the stage file is fsynced before the
-//! rename (only when it will replace the destination) and the directory after it, a failed check leaves the destination untouched, and the
-//! stage file is removed on every path unless it is to be kept.
+//! bind-mounted file), then run `reload_cmd`. Made safe: a stage file that will replace the
+//! destination is fsynced before the rename and the directory after it, a failed check leaves
+//! the destination untouched, and the stage file is removed on every path unless it is to be
+//! kept.
 
 use crate::resource::{expand_command, Resource};
 use crate::{debug, error, info, warn};
@@ -194,6 +195,9 @@ pub fn sync(resource: &Resource, content: &[u8], opts: SyncOptions) -> Result<Ou
     let (mut stage, mut file) = create_stage(dest)?;
     file.write_all(content)
         .map_err(io(format!("cannot write stage file {}", stage.path.display())))?;
+    // Closed before any command sees it: a check that executes the staged file would find it
+    // busy (ETXTBSY) while it is open for writing.
+    drop(file);
     std::fs::set_permissions(&stage.path, Permissions::from_mode(mode))
         .map_err(io(format!("cannot chmod {}", stage.path.display())))?;
     // confd ignores chown errors (an unprivileged run cannot give files away); the file is then
@@ -260,9 +264,9 @@ pub fn sync(resource: &Resource, content: &[u8], opts: SyncOptions) -> Result<Ou
     }
     // Only a stage file about to replace the destination is worth its fsync (half a
     // millisecond): an interval pass that finds the file in sync writes nothing to disk.
-    file.sync_all()
+    File::open(&stage.path)
+        .and_then(|f| f.sync_all())
         .map_err(io(format!("cannot fsync stage file {}", stage.path.display())))?;
-    drop(file);
     replace(&stage.path, dest, uid, gid)?;
     stage.armed = false;
     if !opts.sync_only {
