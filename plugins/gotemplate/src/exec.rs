@@ -19,7 +19,9 @@ pub(crate) const MAX_EXEC_DEPTH: usize = 100_000;
 pub(crate) enum Flow {
     Break,
     Continue,
-    Err(TemplateError),
+    /// Boxed: every evaluation step returns an `R<Value>`, which is then 24 bytes, the size
+    /// of a value, instead of the 64 of an unboxed error.
+    Err(Box<TemplateError>),
 }
 
 type R<T> = Result<T, Flow>;
@@ -137,13 +139,13 @@ impl<'a> State<'a> {
                 )
             }
         };
-        Err(Flow::Err(TemplateError {
+        Err(Flow::Err(Box::new(TemplateError {
             kind: ErrorKind::Exec,
             message,
             template: self.name.clone(),
             line: line as u32,
             column: column as u32,
-        }))
+        })))
     }
 
     fn mark(&self) -> usize {
@@ -773,7 +775,7 @@ pub(crate) fn execute<'a>(state: &mut State<'a>, name: &str) -> Result<(), Templ
     let root: &'a List = root;
     match state.walk_list(&Value::Invalid, root) {
         Ok(()) => Ok(()),
-        Err(Flow::Err(e)) => Err(e),
+        Err(Flow::Err(e)) => Err(*e),
         Err(Flow::Break | Flow::Continue) => Ok(()),
     }
 }
