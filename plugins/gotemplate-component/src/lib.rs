@@ -64,6 +64,9 @@ impl GuestTemplate for CompiledTemplate {
     fn render(&self, kvs: Vec<Entry>) -> Result<Vec<u8>, TemplateError> {
         // The host passes keys already relative to the resource prefix; re-rooting is idempotent.
         let store = Store::from_pairs(kvs.iter().map(|kv| (kv.key.as_str(), kv.value.as_slice())), "");
+        // The store holds its own copy: the pairs' memory is free for the render to reuse
+        // rather than new pages of a fresh instance's memory.
+        drop(kvs);
         self.template
             .execute(&store, &ImportedHost, Limits::default())
             .map_err(to_wit)
