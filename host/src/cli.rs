@@ -188,8 +188,8 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
     for w in &config.warnings {
         crate::warn!("{w}");
     }
-    // A onetime run does its passes concurrently on one thread (renders go to blocking
-    // threads anyway) and spares the start of a worker per core; a daemon gets workers.
+    // A onetime run has nothing to run beside its passes (renders go to blocking threads
+    // anyway): one thread spares the start of a worker per core. A daemon gets workers.
     let onetime = config.onetime;
     let mut builder = if onetime {
         tokio::runtime::Builder::new_current_thread()

@@ -107,11 +107,10 @@ impl FileBackend {
     /// new read.
     async fn contents(&self) -> Result<Contents, BackendError> {
         let first = self.first_read.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(Ok(Ok(contents))) = match first {
-            Some(read) => Some(read.await),
-            None => None,
-        } {
-            return Ok(contents);
+        if let Some(read) = first {
+            if let Ok(Ok(contents)) = read.await {
+                return Ok(contents);
+            }
         }
         self.inputs.read_all()
     }

@@ -139,7 +139,8 @@ pub fn connect_plugin(
         Some(Ok(plugin)) => Ok(Box::new(PluginBackend::configure(plugin, config)?)),
         Some(Err(why)) => Err(BackendError::Unsupported(why)),
         None => Err(BackendError::Unsupported(format!(
-            "backend {name:?} is not available (native backends: env, file, etcd, etcdv3, redis, zookeeper; plugins: {})",
+            "backend {name:?} is not available (native backends: {}; plugins: {})",
+            crate::config::NATIVE_BACKENDS.join(", "),
             plugins.backend_names().join(", ")
         ))),
     }
