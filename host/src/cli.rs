@@ -171,7 +171,7 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     // Every run from here on loads plugins: the engine is made meanwhile.
-    crate::plugin::start_engine();
+    let engine_thread = crate::plugin::start_engine();
     let load = {
         let layer = layer.clone();
         move || config::load(layer.clone(), config::process_env())
@@ -188,8 +188,9 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
     for w in &config.warnings {
         crate::warn!("{w}");
     }
-    // A onetime run has nothing to run beside its passes (renders go to blocking threads
-    // anyway): one thread spares the start of a worker per core. A daemon gets workers.
+    // A onetime run has nothing to run beside its passes: one thread, the one that made the
+    // engine, runs them all and calls the plugins in place. A daemon gets workers, and its
+    // plugin calls go to blocking threads.
     let onetime = config.onetime;
     let mut builder = if onetime {
         tokio::runtime::Builder::new_current_thread()
@@ -217,13 +218,21 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
         }
         Ok(c)
     };
-    let code = runtime.block_on(crate::daemon::run(config, reload));
     if onetime {
-        // Every pass has finished and every file is written: tearing down the runtime and the
-        // plugin instances would only delay the exit (half a millisecond of a 7 ms run).
-        std::mem::forget(runtime);
-        return code;
+        let run = move || {
+            let code = runtime.block_on(crate::daemon::run(config, reload));
+            // Every pass has finished and every file is written: tearing down the runtime and
+            // the plugin instances would only delay the exit (half a millisecond of a 7 ms run).
+            std::mem::forget(runtime);
+            code
+        };
+        return match engine_thread {
+            Some(thread) => thread.run(run),
+            None => run(),
+        };
     }
+    drop(engine_thread);
+    let code = runtime.block_on(crate::daemon::run(config, reload));
     // Blocking threads (a pass in flight when a signal arrived) have finished by now.
     runtime.shutdown_timeout(std::time::Duration::from_secs(30));
     code

@@ -150,7 +150,7 @@ pub async fn load_resources_with(c: &Config, plugins: &Arc<Plugins>) -> Result<O
         warn!("Found no templates");
     }
     let plugins = plugins.clone();
-    let checked = tokio::task::spawn_blocking(move || {
+    let checked = crate::plugin::run_blocking(move || {
         loaded
             .resources
             .into_iter()

@@ -101,7 +101,7 @@ pub async fn pass(
             .collect();
         debug!("Got the following map from store: map[{}]", pairs.join(" "));
     }
-    tokio::task::spawn_blocking(move || {
+    crate::plugin::run_blocking(move || {
         let bytes = render(&resource, &plugins, snapshot.kv)?;
         Ok((sync(&resource, &bytes, opts)?, snapshot.revision))
     })

@@ -322,16 +322,23 @@ fn differs(stage: &Path, dest: &Path, content: &[u8]) -> bool {
         );
         changed = true;
     }
-    let dest_sum = match std::fs::read(dest) {
-        Ok(bytes) => format!("{:x}", md5::compute(&bytes)),
+    let dest_bytes = match std::fs::read(dest) {
+        Ok(bytes) => bytes,
         Err(e) => {
             error!("{e}");
             return true;
         }
     };
-    let stage_sum = format!("{:x}", md5::compute(content));
-    if dest_sum != stage_sum {
-        info!("{} has md5sum {dest_sum} should be {stage_sum}", dest.display());
+    // Comparing the bytes decides what comparing md5 sums would (and more surely), at memory
+    // speed: two md5 sums of a 330 KB file took 1.3 ms of a 7 ms pass that found it in
+    // sync. The sums are only made for confd's log line.
+    if dest_bytes != content {
+        info!(
+            "{} has md5sum {:x} should be {:x}",
+            dest.display(),
+            md5::compute(&dest_bytes),
+            md5::compute(content)
+        );
         changed = true;
     }
     changed

@@ -4,6 +4,7 @@
 //! behaviour for the built-in renderer (templates may read the environment, test files and
 //! resolve names); a tenant's or vendor's plugin can be given less.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Resource limits for one plugin instance.
@@ -48,13 +49,22 @@ impl Default for Limits {
             max_templates: 1024,
             helper_call_timeout: Duration::from_secs(2),
             max_value_bytes: 16 << 20,
-            instances: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-                .min(4),
+            instances: default_instances(),
             fuel: None,
         }
     }
+}
+
+/// Renderer instances by default: one per CPU, at most 4. Counted once per process (the
+/// count reads cgroup files).
+pub fn default_instances() -> usize {
+    static INSTANCES: OnceLock<usize> = OnceLock::new();
+    *INSTANCES.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(4)
+    })
 }
 
 /// How often the epoch advances; the call deadline is counted in these ticks.

@@ -18,6 +18,7 @@ pub mod backend;
 pub mod bindings;
 pub mod cache;
 pub mod embedded;
+mod engine;
 mod engine_config;
 pub mod helpers;
 mod host_imports;
@@ -29,6 +30,7 @@ mod tls;
 
 pub use backend::{BackendPlugin, PluginBackend};
 pub use bindings::wconfd::plugin::types::Entry;
+pub use engine::{engine, fuel_engine, run_blocking, start_engine, EngineThread};
 pub use engine_config::PLUGIN_THREAD_STACK;
 pub use helpers::{HelperPlugin, HelperSet};
 pub use limits::{EnvGrant, Grants, Limits, PathGrant};
@@ -220,58 +222,6 @@ const AWS_FILES: [&str; 2] = ["~/.aws/credentials", "~/.aws/config"];
 
 /// Name of the default renderer.
 pub const DEFAULT_RENDERER: &str = "gotemplate";
-
-/// The engine every plugin runs on, with its epoch ticker. Built once per process: its
-/// configuration is part of the compiled-code cache key.
-pub fn engine() -> wasmtime::Result<Engine> {
-    static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
-    engine_in(&ENGINE, false)
-}
-
-/// Start making [`engine`] on a thread of its own, so that a run that needs plugins finds it
-/// made (or being made) when it loads them. The engine takes 0.2 ms, and a new thread takes as
-/// long again to start running on an idle CPU; both overlap the parsing of the command line and
-/// the configuration this way, a tenth of a small onetime run.
-pub fn start_engine() {
-    // Nothing waits for this thread: a caller of `engine` waits for the engine itself.
-    let _ = std::thread::Builder::new().name("wconfd-engine".into()).spawn(|| {
-        let _ = engine();
-    });
-}
-
-/// The engine for instances given a fuel budget ([`Limits::fuel`]): its code counts
-/// instructions, which costs every call some speed, so it is made only when a limit needs it.
-pub fn fuel_engine() -> wasmtime::Result<Engine> {
-    static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
-    engine_in(&ENGINE, true)
-}
-
-/// The engine in `slot`, made on first use; a caller arriving while another thread makes it
-/// waits for that one (one engine, one epoch ticker: two tickers would halve every deadline).
-fn engine_in(slot: &OnceLock<Result<Engine, String>>, fuel: bool) -> wasmtime::Result<Engine> {
-    slot.get_or_init(|| make_engine(fuel).map_err(|e| format!("{e:#}")))
-        .clone()
-        .map_err(wasmtime::Error::msg)
-}
-
-fn make_engine(fuel: bool) -> wasmtime::Result<Engine> {
-    let mut config = engine_config::config(None, fuel)?;
-    // Code is made executable by `mprotect` from this process, so that built-ins can run from
-    // the executable's own pages (see `embedded`).
-    if embedded::IN_PLACE {
-        config.with_custom_code_memory(Some(Arc::new(embedded::Mprotect)));
-    }
-    let engine = Engine::new(&config)?;
-    let ticker = engine.clone();
-    std::thread::Builder::new()
-        .name("wconfd-epoch".into())
-        .spawn(move || loop {
-            std::thread::sleep(limits::EPOCH_TICK);
-            ticker.increment_epoch();
-        })
-        .map_err(|e| wasmtime::Error::msg(format!("cannot start the epoch thread: {e}")))?;
-    Ok(engine)
-}
 
 /// How a trap or host error inside a plugin call reads in a log line.
 /// A call into `plugin` failed and its instance is discarded: count it in the metrics by kind
