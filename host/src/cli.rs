@@ -170,8 +170,8 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
         println!("wconfd {} (confd 0.17.0-dev compatible, wasmtime 48)", crate::VERSION);
         return ExitCode::SUCCESS;
     }
-    // Every run from here on loads plugins: the engine is made meanwhile.
-    let engine_thread = crate::plugin::start_engine();
+    // Every run from here on loads plugins: get them ready (see `plugin::start`).
+    let run_thread = crate::plugin::start();
     let load = {
         let layer = layer.clone();
         move || config::load(layer.clone(), config::process_env())
@@ -188,8 +188,8 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
     for w in &config.warnings {
         crate::warn!("{w}");
     }
-    // A onetime run has nothing to run beside its passes: one thread, the one that made the
-    // engine, runs them all and calls the plugins in place. A daemon gets workers, and its
+    // A onetime run has nothing to run beside its passes: one thread, made at start, runs them
+    // all and calls the plugins in place. A daemon gets workers, and its
     // plugin calls go to blocking threads.
     let onetime = config.onetime;
     let mut builder = if onetime {
@@ -226,12 +226,12 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
             std::mem::forget(runtime);
             code
         };
-        return match engine_thread {
+        return match run_thread {
             Some(thread) => thread.run(run),
             None => run(),
         };
     }
-    drop(engine_thread);
+    drop(run_thread);
     let code = runtime.block_on(crate::daemon::run(config, reload));
     // Blocking threads (a pass in flight when a signal arrived) have finished by now.
     runtime.shutdown_timeout(std::time::Duration::from_secs(30));

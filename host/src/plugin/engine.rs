@@ -1,9 +1,10 @@
-//! The wasmtime engine every plugin runs on, its epoch ticker, and the thread that makes it.
+//! The wasmtime engine every plugin runs on, its epoch ticker, and the thread a onetime run
+//! runs on.
 //!
 //! A onetime run is short enough that handing work between threads shows: waking a thread on
-//! an idle CPU costs about 0.15 ms here, as much as a template check. So the thread that makes
-//! the engine has a stack deep enough for plugin calls, and a onetime run then runs on it from
-//! start to end, calling its plugins in place ([`run_blocking`]) rather than on the runtime's
+//! an idle CPU costs about 0.15 ms here, as much as a template check. So a onetime run runs from
+//! start to end on one thread with a stack deep enough for plugin calls, made at start
+//! ([`start`]), and calls its plugins in place ([`run_blocking`]) rather than on the runtime's
 //! blocking threads.
 
 use super::{embedded, engine_config, limits, PLUGIN_THREAD_STACK};
@@ -54,29 +55,32 @@ fn make_engine(fuel: bool) -> wasmtime::Result<Engine> {
 }
 
 thread_local! {
-    /// Whether this thread was made with [`PLUGIN_THREAD_STACK`] by [`start_engine`].
+    /// Whether this thread is running a job given to a [`RunThread`] (made with
+    /// [`PLUGIN_THREAD_STACK`]).
     static PLUGIN_STACK: Cell<bool> = const { Cell::new(false) };
 }
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The thread [`start_engine`] made: it makes the engine, then runs at most one job.
-pub struct EngineThread {
+/// A thread with a stack deep enough for plugin calls, made by [`start`]: it loads the default
+/// renderer, then runs at most one job (a onetime run).
+pub struct RunThread {
     jobs: mpsc::SyncSender<Job>,
 }
 
-/// Start making [`engine`] on a thread of its own, so that a run that needs plugins finds it
-/// made (or being made) when it loads them: the engine takes 0.2 ms, and a new thread as long
-/// again to start running on an idle CPU, both while the command line and the configuration
-/// are read. `None` if no thread could be made (the engine is then made when first needed).
-/// Dropping the returned handle lets the thread end once the engine is made.
-pub fn start_engine() -> Option<EngineThread> {
+/// Get plugins ready while the command line and the configuration are read: this thread makes
+/// the [`engine`] (0.3 ms, most of it `cpuid`, which traps to the hypervisor in a virtual
+/// machine) while a second thread starts (as long again on an idle CPU); that one then loads the
+/// default renderer's code (0.3 ms) and waits for a job. A onetime run handed to it finds both
+/// done. `None` if no thread could be made (everything is then made when first needed).
+/// Dropping the returned handle lets the thread end once it has loaded the renderer.
+pub fn start() -> Option<RunThread> {
     let (jobs, job) = mpsc::sync_channel::<Job>(1);
     std::thread::Builder::new()
-        .name("wconfd-engine".into())
+        .name("wconfd-run".into())
         .stack_size(PLUGIN_THREAD_STACK)
         .spawn(move || {
-            let _ = engine();
+            super::preload_default_renderer();
             // The job usually waits here already: this thread goes on without sleeping.
             if let Ok(job) = job.recv() {
                 PLUGIN_STACK.set(true);
@@ -84,32 +88,25 @@ pub fn start_engine() -> Option<EngineThread> {
             }
         })
         .ok()?;
-    // While that thread starts (a quarter of a millisecond on an idle CPU), this one fills
-    // two caches the thread would otherwise fill first: the CPU's features, which code
-    // generation checks (each `cpuid` traps to the hypervisor in a virtual machine, about
-    // 0.1 ms for all), and the number of CPUs, which sizes the renderer pool (read from
-    // cgroup files, 0.05 ms).
-    #[cfg(target_arch = "x86_64")]
-    let _ = std::is_x86_feature_detected!("avx2");
+    let _ = engine();
+    // The number of CPUs sizes the renderer pool; it is read from cgroup files (0.05 ms).
     let _ = limits::default_instances();
-    Some(EngineThread { jobs })
+    Some(RunThread { jobs })
 }
 
-impl EngineThread {
-    /// Run `job` on this thread once the engine is made, and wait for its result. Plugin calls
-    /// in it run in place (see [`run_blocking`]).
+impl RunThread {
+    /// Run `job` on this thread, and wait for its result. Plugin calls in it run in place (see
+    /// [`run_blocking`]).
     pub fn run<T: Send + 'static>(self, job: impl FnOnce() -> T + Send + 'static) -> T {
         let (done, result) = mpsc::sync_channel(1);
         let job: Job = Box::new(move || {
             let _ = done.send(job());
         });
         if let Err(mpsc::SendError(job)) = self.jobs.send(job) {
-            // The thread is gone (it panicked making the engine): run here instead.
+            // The thread is gone (it panicked loading the renderer): run here instead.
             job();
         }
-        result
-            .recv()
-            .expect("the engine thread ended without finishing its job")
+        result.recv().expect("the run thread ended without finishing its job")
     }
 }
 

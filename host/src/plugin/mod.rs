@@ -30,7 +30,7 @@ mod tls;
 
 pub use backend::{BackendPlugin, PluginBackend};
 pub use bindings::wconfd::plugin::types::Entry;
-pub use engine::{engine, fuel_engine, run_blocking, start_engine, EngineThread};
+pub use engine::{engine, fuel_engine, run_blocking, start, RunThread};
 pub use engine_config::PLUGIN_THREAD_STACK;
 pub use helpers::{HelperPlugin, HelperSet};
 pub use limits::{EnvGrant, Grants, Limits, PathGrant};
@@ -361,6 +361,20 @@ fn builtin_component(engine: &Engine, b: &Builtin, cache: &mut Cache) -> Result<
                 .load(engine, b.wasm, &manifest::sha256_hex(b.wasm))
                 .map_err(|e| format!("{e:#}"))
         }
+    }
+}
+
+/// Load the default renderer's built-in code for the [`engine`], as [`Plugins::load`] will
+/// (`embedded::load` keeps it), ahead of time: see [`start`]. Only where built-ins run in place
+/// (elsewhere each load makes a copy of its own).
+fn preload_default_renderer() {
+    let Ok(engine) = engine() else { return };
+    if !embedded::IN_PLACE {
+        return;
+    }
+    if let Some(b) = BUILTINS.iter().find(|b| b.name == DEFAULT_RENDERER) {
+        // SAFETY: as in `builtin_component`.
+        let _ = unsafe { embedded::load(&engine, b.native) };
     }
 }
 
