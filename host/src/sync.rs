@@ -4,7 +4,7 @@
 //! and on a difference run `check_cmd` against the stage file, replace the destination by an
 //! atomic rename (falling back to an in-place write only when rename fails with EBUSY on a
 //! bind-mounted file), then run `reload_cmd`. Made safe: a stage file that will replace the
-//! destination is fsynced before the rename and the directory after it, a failed check leaves
+//! destination is fsynced before the rename (a crash leaves the old file or the new one, whole), a failed check leaves
 //! the destination untouched, and the stage file is removed on every path unless it is to be
 //! kept.
 
@@ -365,23 +365,15 @@ fn go_file_mode(mode: u32) -> String {
     s
 }
 
-/// Atomically replace `dest` with `stage` (fsyncing the directory), or write in place when
+/// Atomically replace `dest` with `stage`, or write in place when
 /// `dest` is a bind mount that cannot be renamed over (EBUSY).
 fn replace(stage: &Path, dest: &Path, uid: u32, gid: u32) -> Result<(), SyncError> {
+    // The directory is not fsynced after the rename (consul-template does not either): the
+    // stage file's fsync already makes a crash leave a complete file, old or new, never an
+    // empty one; a crash that brings back the old one is repaired by the next run, which
+    // renders every resource at start. That fsync was a third of the cost of writing a file.
     match std::fs::rename(stage, dest) {
-        Ok(()) => {
-            if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-                // The rename is durable only once the directory is synced.
-                if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
-                    crate::log::warn_once(&format!(
-                        "cannot fsync {} after replacing {}: {e}; the update may not survive a crash",
-                        dir.display(),
-                        dest.display()
-                    ));
-                }
-            }
-            Ok(())
-        }
+        Ok(()) => Ok(()),
         Err(e) if e.raw_os_error() == Some(nix::libc::EBUSY) => {
             debug!("Rename failed - target is likely a mount. Trying to write instead");
             let content = std::fs::read(stage).map_err(io(format!("cannot read {}", stage.display())))?;
