@@ -27,6 +27,7 @@ pub mod manifest;
 mod renderer;
 pub mod starter;
 mod tls;
+mod wasi_link;
 
 pub use backend::{BackendPlugin, PluginBackend};
 pub use bindings::wconfd::plugin::types::Entry;
@@ -385,7 +386,7 @@ fn renderer_from_component(
     opts: &LoadOptions<'_>,
 ) -> Result<WasmRenderer, String> {
     let mut linker: Linker<PluginState> = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("{e:#}"))?;
+    wasi_link::add_imported(&mut linker, component, engine).map_err(|e| format!("{e:#}"))?;
     // The contract version is the one the component exports the renderer interface of.
     let exports_v1 = component
         .component_type()
@@ -426,7 +427,7 @@ fn helpers_from_component(
     limits: &Limits,
 ) -> Result<HelperPlugin, String> {
     let mut linker: Linker<PluginState> = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("{e:#}"))?;
+    wasi_link::add_imported(&mut linker, component, engine).map_err(|e| format!("{e:#}"))?;
     bindings::helpers::HelpersPlugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)
         .map_err(|e| format!("{e:#}"))?;
     let pre = linker.instantiate_pre(component).map_err(|e| format!("{e:#}"))?;
@@ -491,7 +492,7 @@ fn backend_from_component(
 ) -> Result<BackendPlugin, String> {
     use backend::{BackendPre, BackendState};
     let mut linker: Linker<BackendState> = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("{e:#}"))?;
+    wasi_link::add_imported(&mut linker, component, engine).map_err(|e| format!("{e:#}"))?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).map_err(|e| format!("{e:#}"))?;
     // The contract version is the one the component exports the backend interface of.
     let exports_v2 = component
