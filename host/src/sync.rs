@@ -4,9 +4,9 @@
 //! and on a difference run `check_cmd` against the stage file, replace the destination by an
 //! atomic rename (falling back to an in-place write only when rename fails with EBUSY on a
 //! bind-mounted file), then run `reload_cmd`. Made safe: a stage file that will replace the
-//! destination is fsynced before the rename (a crash leaves the old file or the new one, whole), a failed check leaves
-//! the destination untouched, and the stage file is removed on every path unless it is to be
-//! kept.
+//! destination is fsynced before the rename (a crash leaves the old file or the new one, whole),
+//! a failed check leaves the destination untouched, and the stage file is removed on every path
+//! unless it is to be kept.
 
 use crate::resource::{expand_command, Resource};
 use crate::{debug, error, info, warn};
