@@ -189,8 +189,8 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
         crate::warn!("{w}");
     }
     // A onetime run has nothing to run beside its passes: one thread, made at start, runs them
-    // all and calls the plugins in place. A daemon gets workers, and its
-    // plugin calls go to blocking threads.
+    // all and calls the plugins in place. A daemon gets workers, and its plugin calls go to
+    // blocking threads.
     let onetime = config.onetime;
     let mut builder = if onetime {
         tokio::runtime::Builder::new_current_thread()

@@ -369,10 +369,10 @@ fn builtin_component(engine: &Engine, b: &Builtin, cache: &mut Cache) -> Result<
 /// (`embedded::load` keeps it), ahead of time: see [`start`]. Only where built-ins run in place
 /// (elsewhere each load makes a copy of its own).
 fn preload_default_renderer() {
-    let Ok(engine) = engine() else { return };
     if !embedded::IN_PLACE {
         return;
     }
+    let Ok(engine) = engine() else { return };
     if let Some(b) = BUILTINS.iter().find(|b| b.name == DEFAULT_RENDERER) {
         // SAFETY: as in `builtin_component`.
         let _ = unsafe { embedded::load(&engine, b.native) };
