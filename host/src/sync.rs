@@ -365,8 +365,8 @@ fn go_file_mode(mode: u32) -> String {
     s
 }
 
-/// Atomically replace `dest` with `stage`, or write in place when
-/// `dest` is a bind mount that cannot be renamed over (EBUSY).
+/// Atomically replace `dest` with `stage`, or write in place when `dest` is a bind mount that
+/// cannot be renamed over (EBUSY).
 fn replace(stage: &Path, dest: &Path, uid: u32, gid: u32) -> Result<(), SyncError> {
     // The directory is not fsynced after the rename (consul-template does not either): the
     // stage file's fsync already makes a crash leave a complete file, old or new, never an

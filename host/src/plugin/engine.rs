@@ -71,9 +71,10 @@ pub struct RunThread {
 /// Get plugins ready while the command line and the configuration are read: this thread makes
 /// the [`engine`] (0.25 ms, 0.1 of it detecting the CPU's features, as each `cpuid` traps to
 /// the hypervisor in a virtual machine) while a second thread starts (as long again on an idle
-/// CPU); that one then loads the default renderer's code (0.3 ms) and waits for a job. A onetime run handed to it finds both
-/// done. `None` if no thread could be made (everything is then made when first needed).
-/// Dropping the returned handle lets the thread end once it has loaded the renderer.
+/// CPU); that one then loads the default renderer's code (0.3 ms) and waits for a job. A
+/// onetime run handed to it finds both done. `None` if no thread could be made (everything is
+/// then made when first needed). Dropping the returned handle lets the thread end once it has
+/// loaded the renderer.
 pub fn start() -> Option<RunThread> {
     let (jobs, job) = mpsc::sync_channel::<Job>(1);
     std::thread::Builder::new()

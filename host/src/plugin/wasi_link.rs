@@ -1,9 +1,10 @@
 //! WASI 0.2 for a plugin: only the interfaces its component imports.
 //!
 //! `wasmtime_wasi::p2::add_to_linker_sync` defines all 27 WASI 0.2 interfaces whatever the
-//! plugin uses: 0.15-0.25 ms per plugin load here, most of the time it took to link a renderer. The same interfaces, with the same host implementations, are linked here one by
-//! one when the component imports them; one it imports that WASI 0.2 does not define is left
-//! for `instantiate_pre` to refuse, as before.
+//! plugin uses: 0.15-0.25 ms per plugin load here, most of the time it took to link a renderer.
+//! The same interfaces, with the same host implementations, are linked here one by one when the
+//! component imports them; one it imports that WASI 0.2 does not define is left for
+//! `instantiate_pre` to refuse, as before.
 
 use wasmtime::component::{Component, HasData, Linker, ResourceTable};
 use wasmtime::Engine;
@@ -39,87 +40,44 @@ pub fn add_imported<S: WasiView + 'static>(
     fn table<S: WasiView>(t: &mut S) -> &mut ResourceTable {
         t.ctx().table
     }
-    if wants("wasi:io/error") {
-        wasmtime_wasi_io::bindings::wasi::io::error::add_to_linker::<S, Io>(l, table::<S>)?;
+    let network = sockets::network::LinkOptions::default();
+    // Each line: an interface, and how wasmtime-wasi adds it (what `add_to_linker_sync` does).
+    macro_rules! link {
+        ($($interface:literal => $add:expr;)*) => {
+            $(if wants($interface) {
+                $add?;
+            })*
+        };
     }
-    if wants("wasi:io/poll") {
-        wasi_sync::io::poll::add_to_linker::<S, Io>(l, table::<S>)?;
-    }
-    if wants("wasi:io/streams") {
-        wasi_sync::io::streams::add_to_linker::<S, Io>(l, table::<S>)?;
-    }
-    if wants("wasi:clocks/wall-clock") {
-        clocks::wall_clock::add_to_linker::<S, WasiClocks>(l, S::clocks)?;
-    }
-    if wants("wasi:clocks/monotonic-clock") {
-        clocks::monotonic_clock::add_to_linker::<S, WasiClocks>(l, S::clocks)?;
-    }
-    if wants("wasi:filesystem/preopens") {
-        filesystem::preopens::add_to_linker::<S, WasiFilesystem>(l, S::filesystem)?;
-    }
-    if wants("wasi:filesystem/types") {
-        wasi_sync::filesystem::types::add_to_linker::<S, WasiFilesystem>(l, S::filesystem)?;
-    }
-    if wants("wasi:random/random") {
-        random::random::add_to_linker::<S, WasiRandom>(l, S::random)?;
-    }
-    if wants("wasi:random/insecure") {
-        random::insecure::add_to_linker::<S, WasiRandom>(l, S::random)?;
-    }
-    if wants("wasi:random/insecure-seed") {
-        random::insecure_seed::add_to_linker::<S, WasiRandom>(l, S::random)?;
-    }
-    if wants("wasi:cli/exit") {
-        cli::exit::add_to_linker::<S, WasiCli>(l, S::cli)?;
-    }
-    if wants("wasi:cli/environment") {
-        cli::environment::add_to_linker::<S, WasiCli>(l, S::cli)?;
-    }
-    if wants("wasi:cli/stdin") {
-        cli::stdin::add_to_linker::<S, WasiCli>(l, S::cli)?;
-    }
-    if wants("wasi:cli/stdout") {
-        cli::stdout::add_to_linker::<S, WasiCli>(l, S::cli)?;
-    }
-    if wants("wasi:cli/stderr") {
-        cli::stderr::add_to_linker::<S, WasiCli>(l, S::cli)?;
-    }
-    if wants("wasi:cli/terminal-input") {
-        cli::terminal_input::add_to_linker::<S, WasiCli>(l, S::cli)?;
-    }
-    if wants("wasi:cli/terminal-output") {
-        cli::terminal_output::add_to_linker::<S, WasiCli>(l, S::cli)?;
-    }
-    if wants("wasi:cli/terminal-stdin") {
-        cli::terminal_stdin::add_to_linker::<S, WasiCli>(l, S::cli)?;
-    }
-    if wants("wasi:cli/terminal-stdout") {
-        cli::terminal_stdout::add_to_linker::<S, WasiCli>(l, S::cli)?;
-    }
-    if wants("wasi:cli/terminal-stderr") {
-        cli::terminal_stderr::add_to_linker::<S, WasiCli>(l, S::cli)?;
-    }
-    if wants("wasi:sockets/tcp-create-socket") {
-        sockets::tcp_create_socket::add_to_linker::<S, WasiSockets>(l, S::sockets)?;
-    }
-    if wants("wasi:sockets/instance-network") {
-        sockets::instance_network::add_to_linker::<S, WasiSockets>(l, S::sockets)?;
-    }
-    if wants("wasi:sockets/network") {
-        let options = sockets::network::LinkOptions::default();
-        sockets::network::add_to_linker::<S, WasiSockets>(l, &options, S::sockets)?;
-    }
-    if wants("wasi:sockets/ip-name-lookup") {
-        sockets::ip_name_lookup::add_to_linker::<S, WasiSockets>(l, S::sockets)?;
-    }
-    if wants("wasi:sockets/tcp") {
-        wasi_sync::sockets::tcp::add_to_linker::<S, WasiSockets>(l, S::sockets)?;
-    }
-    if wants("wasi:sockets/udp") {
-        wasi_sync::sockets::udp::add_to_linker::<S, WasiSockets>(l, S::sockets)?;
-    }
-    if wants("wasi:sockets/udp-create-socket") {
-        wasi_sync::sockets::udp_create_socket::add_to_linker::<S, WasiSockets>(l, S::sockets)?;
+    link! {
+        "wasi:io/error" => wasmtime_wasi_io::bindings::wasi::io::error::add_to_linker::<S, Io>(l, table::<S>);
+        "wasi:io/poll" => wasi_sync::io::poll::add_to_linker::<S, Io>(l, table::<S>);
+        "wasi:io/streams" => wasi_sync::io::streams::add_to_linker::<S, Io>(l, table::<S>);
+        "wasi:clocks/wall-clock" => clocks::wall_clock::add_to_linker::<S, WasiClocks>(l, S::clocks);
+        "wasi:clocks/monotonic-clock" => clocks::monotonic_clock::add_to_linker::<S, WasiClocks>(l, S::clocks);
+        "wasi:filesystem/preopens" => filesystem::preopens::add_to_linker::<S, WasiFilesystem>(l, S::filesystem);
+        "wasi:filesystem/types" => wasi_sync::filesystem::types::add_to_linker::<S, WasiFilesystem>(l, S::filesystem);
+        "wasi:random/random" => random::random::add_to_linker::<S, WasiRandom>(l, S::random);
+        "wasi:random/insecure" => random::insecure::add_to_linker::<S, WasiRandom>(l, S::random);
+        "wasi:random/insecure-seed" => random::insecure_seed::add_to_linker::<S, WasiRandom>(l, S::random);
+        "wasi:cli/exit" => cli::exit::add_to_linker::<S, WasiCli>(l, S::cli);
+        "wasi:cli/environment" => cli::environment::add_to_linker::<S, WasiCli>(l, S::cli);
+        "wasi:cli/stdin" => cli::stdin::add_to_linker::<S, WasiCli>(l, S::cli);
+        "wasi:cli/stdout" => cli::stdout::add_to_linker::<S, WasiCli>(l, S::cli);
+        "wasi:cli/stderr" => cli::stderr::add_to_linker::<S, WasiCli>(l, S::cli);
+        "wasi:cli/terminal-input" => cli::terminal_input::add_to_linker::<S, WasiCli>(l, S::cli);
+        "wasi:cli/terminal-output" => cli::terminal_output::add_to_linker::<S, WasiCli>(l, S::cli);
+        "wasi:cli/terminal-stdin" => cli::terminal_stdin::add_to_linker::<S, WasiCli>(l, S::cli);
+        "wasi:cli/terminal-stdout" => cli::terminal_stdout::add_to_linker::<S, WasiCli>(l, S::cli);
+        "wasi:cli/terminal-stderr" => cli::terminal_stderr::add_to_linker::<S, WasiCli>(l, S::cli);
+        "wasi:sockets/tcp-create-socket" => sockets::tcp_create_socket::add_to_linker::<S, WasiSockets>(l, S::sockets);
+        "wasi:sockets/instance-network" => sockets::instance_network::add_to_linker::<S, WasiSockets>(l, S::sockets);
+        "wasi:sockets/network" => sockets::network::add_to_linker::<S, WasiSockets>(l, &network, S::sockets);
+        "wasi:sockets/ip-name-lookup" => sockets::ip_name_lookup::add_to_linker::<S, WasiSockets>(l, S::sockets);
+        "wasi:sockets/tcp" => wasi_sync::sockets::tcp::add_to_linker::<S, WasiSockets>(l, S::sockets);
+        "wasi:sockets/udp" => wasi_sync::sockets::udp::add_to_linker::<S, WasiSockets>(l, S::sockets);
+        "wasi:sockets/udp-create-socket" =>
+            wasi_sync::sockets::udp_create_socket::add_to_linker::<S, WasiSockets>(l, S::sockets);
     }
     Ok(())
 }

@@ -69,14 +69,16 @@ impl Map {
         }
         // Stable: among equal keys, the one given last stays last.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut unique: Vec<(Rc<str>, Value)> = Vec::with_capacity(entries.len());
-        for (k, v) in entries {
-            match unique.last_mut() {
-                Some(last) if last.0 == k => last.1 = v,
-                _ => unique.push((k, v)),
+        // Of equal neighbours `dedup_by` keeps the first and drops the later one, which hands
+        // its value over first: the key keeps the value given last.
+        entries.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(&mut later.1, &mut kept.1);
             }
-        }
-        Map { entries: unique }
+            same
+        });
+        Map { entries }
     }
 
     /// The value under `key`.
@@ -329,3 +331,28 @@ pub(crate) fn same(a: &Value, b: &Value) -> Option<bool> {
 // and an 8-byte number or a (fat) pointer.
 #[cfg(target_arch = "wasm32")]
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_map_is_sorted_and_a_repeated_key_keeps_its_last_value() {
+        let entries = ["b", "a", "b", "c", "b"]
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (Rc::from(*k), Value::Int(i as i64)))
+            .collect();
+        let m = Map::from_entries(entries);
+        let got: Vec<(&str, i64)> = m
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Int(i) => (&**k, *i),
+                v => panic!("{v:?}"),
+            })
+            .collect();
+        assert_eq!(got, [("a", 1), ("b", 4), ("c", 3)]);
+        assert!(matches!(m.get("b"), Some(Value::Int(4))));
+        assert!(m.get("d").is_none());
+    }
+}
