@@ -21,6 +21,7 @@ use std::process::Command;
 
 fn main() {
     link_position_dependent();
+    link_unwinder_statically();
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let root = manifest_dir
         .parent()
@@ -159,4 +160,32 @@ fn link_position_dependent() {
     if linux && env::var_os("WCONFD_PIE").is_none_or(|v| v.is_empty() || v == "0") {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
+}
+
+/// Link GCC's unwinder (`libgcc_eh.a`) into `wconfd` instead of loading `libgcc_s.so.1`, as a
+/// static build does: the shared library's constructor probes the CPU with `cpuid` at every
+/// start, which traps to the hypervisor in a virtual machine (0.1 ms of a small onetime run
+/// here), and the dynamic loader has one library fewer to map and bind. Rust asks for
+/// `-lgcc_s`; a linker script of that name found first on the search path answers it with
+/// the static archive. Only where the toolchain has `libgcc_eh.a` (GNU targets with GCC).
+fn link_unwinder_statically() {
+    let gnu_linux = env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux")
+        && env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|e| e == "gnu");
+    let static_build = env::var("CARGO_CFG_TARGET_FEATURE").is_ok_and(|f| f.split(',').any(|f| f == "crt-static"));
+    if !gnu_linux || static_build {
+        return;
+    }
+    let found = Command::new(env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .arg("-print-file-name=libgcc_eh.a")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|p| PathBuf::from(p.trim()))
+        .filter(|p| p.is_absolute() && p.exists());
+    let Some(archive) = found else { return };
+    let dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("static-unwinder");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let script = format!("INPUT({})\n", archive.display());
+    std::fs::write(dir.join("libgcc_s.so"), script).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    println!("cargo:rustc-link-search=native={}", dir.display());
 }

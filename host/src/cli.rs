@@ -219,6 +219,10 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
         Ok(c)
     };
     if onetime {
+        // The main thread would only wait for the run: it reads a file backend's data meanwhile.
+        let read_ahead = (config.backend == "file")
+            .then(|| crate::backend::file::read_ahead(config.files.clone(), config.filter.clone()))
+            .flatten();
         let run = move || {
             let code = runtime.block_on(crate::daemon::run(config, reload));
             // Every pass has finished and every file is written: tearing down the runtime and
@@ -226,9 +230,17 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
             std::mem::forget(runtime);
             code
         };
+        let meanwhile = move || {
+            if let Some(read) = read_ahead {
+                read();
+            }
+        };
         return match run_thread {
-            Some(thread) => thread.run(run),
-            None => run(),
+            Some(thread) => thread.run(run, meanwhile),
+            None => {
+                meanwhile();
+                run()
+            }
         };
     }
     drop(run_thread);

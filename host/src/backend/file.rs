@@ -3,9 +3,9 @@
 //!
 //! Files are re-read on every `get_values`, so a onetime run, an interval pass and a watch
 //! event all see the current contents. `watch` polls a fingerprint of the inputs. The one
-//! exception is the first `get_values`: it takes the read a blocking thread starts when the
-//! backend is created, which the daemon does just before it loads the plugins (reading 125 KB
-//! of JSON takes half a millisecond of a onetime run of a few).
+//! exception is the first `get_values`: it takes a read started before the plugins load, by
+//! the main thread of a onetime run ([`read_ahead`]) or by a blocking thread when the backend
+//! is created (reading 125 KB of JSON takes half a millisecond of a onetime run of a few).
 
 use super::{yaml, Backend, BackendError, Snapshot};
 use crate::{info, warn};
@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::oneshot;
 
 /// How often `watch` looks at the files. A file backend serves configuration written by
 /// people or deploy tools; half a second is immediate for them and costs a few stat+reads.
@@ -31,7 +32,7 @@ pub struct FileBackend {
     last_watch_error: Mutex<Option<String>>,
     /// The read [`FileBackend::new`] started, for the first `get_values`. When it failed,
     /// `get_values` reads again and reports the error where confd does.
-    first_read: Mutex<Option<tokio::task::JoinHandle<Result<Contents, BackendError>>>>,
+    first_read: Mutex<Option<oneshot::Receiver<Result<Contents, BackendError>>>>,
 }
 
 /// Every key of the inputs, and their fingerprint.
@@ -78,21 +79,59 @@ impl Inputs {
     }
 }
 
+/// Reads of the inputs started before their backend is made ([`read_ahead`]): the inputs and
+/// filter read, and where the result arrives.
+type ReadAhead = (Vec<String>, String, oneshot::Receiver<Result<Contents, BackendError>>);
+static READ_AHEAD: Mutex<Option<ReadAhead>> = Mutex::new(None);
+
+/// The first read of `inputs` with `filter`, for a thread that would otherwise wait: a onetime
+/// run's main thread does it while the run thread loads plugins, and the backend made next for
+/// the same inputs takes the result (0.2 ms sooner than a thread it starts itself, which then
+/// has to wake the run thread). `None` for a filter the backend will refuse.
+pub fn read_ahead(inputs: Vec<String>, filter: String) -> Option<impl FnOnce()> {
+    let pattern = glob_of(&filter).ok()?;
+    let (answer, result) = oneshot::channel();
+    let read = Inputs {
+        paths: inputs.clone(),
+        filter: pattern,
+    };
+    *READ_AHEAD.lock().unwrap_or_else(|e| e.into_inner()) = Some((inputs, filter, result));
+    Some(move || {
+        let _ = answer.send(read.read_all());
+    })
+}
+
+/// confd's `-filter` glob (`*` when empty).
+fn glob_of(filter: &str) -> Result<glob::Pattern, BackendError> {
+    glob::Pattern::new(if filter.is_empty() { "*" } else { filter })
+        .map_err(|e| BackendError::Unsupported(format!("invalid -filter {filter:?}: {e}")))
+}
+
 impl FileBackend {
-    /// A backend over `inputs` (files or directories) with confd's `-filter` glob. Inside a
-    /// tokio runtime, the first read starts at once on a blocking thread.
+    /// A backend over `inputs` (files or directories) with confd's `-filter` glob. Its first
+    /// read is one [`read_ahead`] started for the same inputs, else (inside a tokio runtime) one
+    /// it starts at once on a blocking thread.
     pub fn new(inputs: Vec<String>, filter: String) -> Result<Self, BackendError> {
         if inputs.is_empty() {
             return Err(BackendError::Unsupported(
                 "the file backend needs at least one -file".into(),
             ));
         }
-        let filter = glob::Pattern::new(if filter.is_empty() { "*" } else { &filter })
-            .map_err(|e| BackendError::Unsupported(format!("invalid -filter {filter:?}: {e}")))?;
-        let inputs = Arc::new(Inputs { paths: inputs, filter });
-        let first_read = tokio::runtime::Handle::try_current().ok().map(|runtime| {
+        let ahead = READ_AHEAD
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take_if(|(paths, glob, _)| *paths == inputs && *glob == filter)
+            .map(|(_, _, result)| result);
+        let inputs = Arc::new(Inputs {
+            paths: inputs,
+            filter: glob_of(&filter)?,
+        });
+        let first_read = ahead.or_else(|| {
+            let runtime = tokio::runtime::Handle::try_current().ok()?;
+            let (answer, result) = oneshot::channel();
             let inputs = inputs.clone();
-            runtime.spawn_blocking(move || inputs.read_all())
+            runtime.spawn_blocking(move || answer.send(inputs.read_all()));
+            Some(result)
         });
         Ok(FileBackend {
             inputs,
@@ -221,12 +260,12 @@ mod tests {
         let b = FileBackend::new(vec![file.display().to_string()], String::new()).unwrap();
         // Let the read-ahead fail on the missing file.
         for _ in 0..10_000 {
-            if b.first_read.lock().unwrap().as_ref().is_some_and(|r| r.is_finished()) {
+            if b.first_read.lock().unwrap().as_ref().is_some_and(|r| !r.is_empty()) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        assert!(b.first_read.lock().unwrap().as_ref().is_some_and(|r| r.is_finished()));
+        assert!(b.first_read.lock().unwrap().as_ref().is_some_and(|r| !r.is_empty()));
         std::fs::write(&file, "app: late\n").unwrap();
         let s = b.get_values(&["/app".into()]).await.unwrap();
         assert_eq!(s.kv.get("/app").map(Vec::as_slice), Some(&b"late"[..]));

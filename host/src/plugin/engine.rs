@@ -96,16 +96,19 @@ pub fn start() -> Option<RunThread> {
 }
 
 impl RunThread {
-    /// Run `job` on this thread, and wait for its result. Plugin calls in it run in place (see
-    /// [`run_blocking`]).
-    pub fn run<T: Send + 'static>(self, job: impl FnOnce() -> T + Send + 'static) -> T {
+    /// Run `job` on this thread; do `meanwhile` on the calling thread, then wait for the job's
+    /// result. Plugin calls in the job run in place (see [`run_blocking`]).
+    pub fn run<T: Send + 'static>(self, job: impl FnOnce() -> T + Send + 'static, meanwhile: impl FnOnce()) -> T {
         let (done, result) = mpsc::sync_channel(1);
         let job: Job = Box::new(move || {
             let _ = done.send(job());
         });
         if let Err(mpsc::SendError(job)) = self.jobs.send(job) {
             // The thread is gone (it panicked loading the renderer): run here instead.
+            meanwhile();
             job();
+        } else {
+            meanwhile();
         }
         result.recv().expect("the run thread ended without finishing its job")
     }
