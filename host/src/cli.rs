@@ -170,8 +170,6 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
         println!("wconfd {} (confd 0.17.0-dev compatible, wasmtime 48)", crate::VERSION);
         return ExitCode::SUCCESS;
     }
-    // Every run from here on loads plugins: get them ready (see `plugin::start`).
-    let run_thread = crate::plugin::start();
     let load = {
         let layer = layer.clone();
         move || config::load(layer.clone(), config::process_env())
@@ -188,10 +186,16 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
     for w in &config.warnings {
         crate::warn!("{w}");
     }
-    // A onetime run has nothing to run beside its passes: one thread, made at start, runs them
-    // all and calls the plugins in place. A daemon gets workers, and its plugin calls go to
-    // blocking threads.
+    // A onetime run has nothing to run beside its passes: this thread runs them all and calls
+    // the plugins in place. A daemon gets workers, and its plugin calls go to blocking threads.
     let onetime = config.onetime;
+    if onetime && config.backend == "file" {
+        // The file backend's first read goes to a thread of its own now: its data is in by the
+        // time this one has loaded the plugins and checked the templates.
+        if let Some(read) = crate::backend::file::read_ahead(config.files.clone(), config.filter.clone()) {
+            let _ = std::thread::Builder::new().name("wconfd-read".into()).spawn(read);
+        }
+    }
     let mut builder = if onetime {
         tokio::runtime::Builder::new_current_thread()
     } else {
@@ -219,31 +223,12 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
         Ok(c)
     };
     if onetime {
-        // The main thread would only wait for the run: it reads a file backend's data meanwhile.
-        let read_ahead = (config.backend == "file")
-            .then(|| crate::backend::file::read_ahead(config.files.clone(), config.filter.clone()))
-            .flatten();
-        let run = move || {
-            let code = runtime.block_on(crate::daemon::run(config, reload));
-            // Every pass has finished and every file is written: tearing down the runtime and
-            // the plugin instances would only delay the exit (half a millisecond of a 7 ms run).
-            std::mem::forget(runtime);
-            code
-        };
-        let meanwhile = move || {
-            if let Some(read) = read_ahead {
-                read();
-            }
-        };
-        return match run_thread {
-            Some(thread) => thread.run(run, meanwhile),
-            None => {
-                meanwhile();
-                run()
-            }
-        };
+        let code = crate::plugin::on_plugin_stack(|| runtime.block_on(crate::daemon::run(config, reload)));
+        // Every pass has finished and every file is written: tearing down the runtime and the
+        // plugin instances would only delay the exit (half a millisecond of a 7 ms run).
+        std::mem::forget(runtime);
+        return code;
     }
-    drop(run_thread);
     let code = runtime.block_on(crate::daemon::run(config, reload));
     // Blocking threads (a pass in flight when a signal arrived) have finished by now.
     runtime.shutdown_timeout(std::time::Duration::from_secs(30));

@@ -27,12 +27,6 @@ pub fn config(target: Option<&str>, fuel: bool) -> wasmtime::Result<wasmtime::Co
     config.epoch_interruption(true);
     // No component-model async here: it costs ~2x per host call (wasmtime-notes.md).
     config.concurrency_support(false);
-    // A new instance gets its data segments copied into its memory, not mapped copy-on-write
-    // from an image. The built-ins' data is small (37 KB for a backend, 64 KB for the renderer,
-    // 410 KB for the largest helper library), so the copy is cheap; an image would be made
-    // into a memfd at load, and each page of it an instance first writes is a copy-on-write
-    // fault whose TLB flush interrupts the other CPUs (0.15-0.25 ms of a 3 ms onetime run).
-    config.memory_init_cow(false);
     // Go lets a template call itself 100,000 deep; the renderer needs about 650 bytes of native
     // stack per level. Every thread that calls a plugin must have at least twice this much
     // stack (a helper called from a deep render gets its own budget on the same thread):

@@ -31,7 +31,7 @@ mod wasi_link;
 
 pub use backend::{BackendPlugin, PluginBackend};
 pub use bindings::wconfd::plugin::types::Entry;
-pub use engine::{engine, fuel_engine, run_blocking, start, RunThread};
+pub use engine::{engine, fuel_engine, on_plugin_stack, run_blocking};
 pub use engine_config::PLUGIN_THREAD_STACK;
 pub use helpers::{HelperPlugin, HelperSet};
 pub use limits::{EnvGrant, Grants, Limits, PathGrant};
@@ -362,20 +362,6 @@ fn builtin_component(engine: &Engine, b: &Builtin, cache: &mut Cache) -> Result<
                 .load(engine, b.wasm, &manifest::sha256_hex(b.wasm))
                 .map_err(|e| format!("{e:#}"))
         }
-    }
-}
-
-/// Load the default renderer's built-in code for the [`engine`], as [`Plugins::load`] will
-/// (`embedded::load` keeps it), ahead of time: see [`start`]. Only where built-ins run in place
-/// (elsewhere each load makes a copy of its own).
-fn preload_default_renderer() {
-    if !embedded::IN_PLACE {
-        return;
-    }
-    let Ok(engine) = engine() else { return };
-    if let Some(b) = BUILTINS.iter().find(|b| b.name == DEFAULT_RENDERER) {
-        // SAFETY: as in `builtin_component`.
-        let _ = unsafe { embedded::load(&engine, b.native) };
     }
 }
 
