@@ -88,7 +88,8 @@ pub(crate) struct State<'a> {
     pub parse_name: &'a str,
     pub text: &'a [u8],
     pub name: String,
-    pub vars: Vec<(String, Value)>,
+    /// Variables in scope, innermost last; names borrow the template's text.
+    pub vars: Vec<(&'a str, Value)>,
     pub depth: usize,
     pub out: Vec<u8>,
     pub at: At<'a>,
@@ -104,7 +105,7 @@ impl<'a> State<'a> {
             parse_name,
             text,
             name: parse_name.to_string(),
-            vars: vec![("$".into(), Value::Invalid)],
+            vars: vec![("$", Value::Invalid)],
             depth: 0,
             out: Vec::new(),
             at: At::None,
@@ -158,7 +159,7 @@ impl<'a> State<'a> {
 
     fn set_var(&mut self, name: &str, v: Value) -> R<()> {
         for (n, val) in self.vars.iter_mut().rev() {
-            if n == name {
+            if *n == name {
                 *val = v;
                 return Ok(());
             }
@@ -173,7 +174,7 @@ impl<'a> State<'a> {
 
     fn var_value(&self, name: &str) -> R<Value> {
         for (n, v) in self.vars.iter().rev() {
-            if n == name {
+            if *n == name {
                 return Ok(v.clone());
             }
         }
@@ -339,7 +340,7 @@ impl<'a> State<'a> {
             None => Value::Invalid,
         };
         let tree: &'a List = tree;
-        let saved_vars = std::mem::replace(&mut self.vars, vec![("$".into(), new_dot.clone())]);
+        let saved_vars = std::mem::replace(&mut self.vars, vec![("$", new_dot.clone())]);
         let saved_name = std::mem::replace(&mut self.name, name.to_string());
         self.depth += 1;
         let r = self.walk_list(&new_dot, tree);
@@ -365,7 +366,7 @@ impl<'a> State<'a> {
             if pipe.is_assign {
                 self.set_var(name, value.clone())?;
             } else {
-                self.vars.push((name.clone(), value.clone()));
+                self.vars.push((name, value.clone()));
             }
         }
         Ok(value)
