@@ -8,7 +8,8 @@
 //! or `confd` on PATH; its source is not part of this project).
 //!
 //! Times are medians of whole processes (spawn to exit), each spawned directly by this
-//! benchmark; memory is the peak resident set of one more run under GNU `time`
+//! benchmark, wconfd's and Go's runs taken in turn (31 of each for a row whose Go run is under
+//! 100 ms, 7 up to a second, 3 beyond); memory is the peak resident set of one more run under GNU `time`
 //! (`/usr/bin/time`, Debian's `time`), which reports the peak of the process it forks: a
 //! process forked from this benchmark would inherit the benchmark's own peak in `ru_maxrss`,
 //! which survives `exec`. Times are not taken under `time`: its own fork and exec (a
@@ -174,9 +175,32 @@ fn go_render(dir: &Path) -> Command {
 fn runs_for(single: Duration) -> usize {
     if single > Duration::from_secs(1) {
         3
-    } else {
+    } else if single > Duration::from_millis(100) {
         7
+    } else {
+        // A few milliseconds each: more runs cost little and steady the median.
+        31
     }
+}
+
+/// Median wall times of `ours` and `theirs` over `n` runs each, taken in turn (ours, theirs,
+/// ours, ...), so that both sides meet the machine in the same state: this virtual machine's
+/// speed drifts by a tenth or more from one minute to the next.
+fn alternate<'a>(
+    n: usize,
+    mut ours: impl FnMut() -> Command,
+    mut theirs: impl FnMut() -> (Command, Option<&'a Path>),
+) -> (Duration, Duration) {
+    let mut a = Vec::with_capacity(n);
+    let mut b = Vec::with_capacity(n);
+    for _ in 0..n {
+        a.push(wall(ours(), None));
+        let (cmd, stdout) = theirs();
+        b.push(wall(cmd, stdout));
+    }
+    a.sort();
+    b.sort();
+    (a[n / 2], b[n / 2])
 }
 
 /// How long one Go run may take. Go's memkv scans every key on each `gets`, so the nginx
@@ -213,18 +237,24 @@ fn workload_row(w: &Workload, scratch: &Path) -> Row {
         );
     }
     // Each wconfd run rewrites nothing once in sync; remove the output so every run writes it.
-    let (ours_wall, ours_kib) = measure(7, None, || {
+    let ours = || {
         let _ = std::fs::remove_file(dir.join("out"));
         wconfd_onetime(&dir, &cache)
-    });
-    let go = first_go.map(|first| {
-        if first.wall > Duration::from_secs(10) {
-            // One long run is its own measurement.
-            (first.wall, first.peak_kib)
-        } else {
-            measure(runs_for(first.wall), Some(&go_out), || go_render(&dir))
+    };
+    let ours_kib = run(&ours(), None).peak_kib;
+    let (ours_wall, go) = match first_go {
+        // One long Go run is its own measurement.
+        Some(first) if first.wall > Duration::from_secs(10) => {
+            (measure(7, None, ours).0, Some((first.wall, first.peak_kib)))
         }
-    });
+        Some(first) => {
+            let go_kib = run(&go_render(&dir), Some(&go_out)).peak_kib;
+            let (ours_wall, go_wall) =
+                alternate(runs_for(first.wall), ours, || (go_render(&dir), Some(go_out.as_path())));
+            (ours_wall, Some((go_wall, go_kib)))
+        }
+        None => (measure(7, None, ours).0, None),
+    };
     Row {
         name: w.name.to_string(),
         keys: w.kv.len(),
