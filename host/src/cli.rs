@@ -189,10 +189,10 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
     // A onetime run has nothing to run beside its passes: this thread runs them all and calls
     // the plugins in place. A daemon gets workers, and its plugin calls go to blocking threads.
     let onetime = config.onetime;
-    if onetime && config.backend == "file" {
-        // The file backend's first read goes to a thread of its own now: its data is in by the
-        // time this one has loaded the plugins and checked the templates.
-        if let Some(read) = crate::backend::file::read_ahead(config.files.clone(), config.filter.clone()) {
+    if onetime {
+        // The backend's first read (a file backend's) goes to a thread of its own now: its data
+        // is in by the time this one has loaded the plugins and checked the templates.
+        if let Some(read) = crate::backend::read_ahead(&config) {
             let _ = std::thread::Builder::new().name("wconfd-read".into()).spawn(read);
         }
     }

@@ -88,7 +88,7 @@ static READ_AHEAD: Mutex<Option<ReadAhead>> = Mutex::new(None);
 /// configuration is known: a onetime run starts it before it loads the plugins, and the
 /// backend made next for the same inputs takes the result (0.25 ms sooner than a read the
 /// backend starts itself). `None` for a filter the backend will refuse.
-pub fn read_ahead(inputs: Vec<String>, filter: String) -> Option<impl FnOnce()> {
+pub fn read_ahead(inputs: Vec<String>, filter: String) -> Option<impl FnOnce() + Send + 'static> {
     let pattern = glob_of(&filter).ok()?;
     let (answer, result) = oneshot::channel();
     let read = Inputs {

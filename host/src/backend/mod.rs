@@ -114,6 +114,16 @@ pub async fn connect_native(config: &Config) -> Option<Result<Box<dyn Backend>, 
     })
 }
 
+/// The first read of the native backend `config.backend` names, to run on a thread of its own
+/// before the backend is connected: [`connect_native`] then takes its result. Only the file
+/// backend reads ahead (a read of local files, the same whatever happens meanwhile).
+pub fn read_ahead(config: &Config) -> Option<impl FnOnce() + Send + 'static> {
+    match config.backend.as_str() {
+        "file" => file::read_ahead(config.files.clone(), config.filter.clone()),
+        _ => None,
+    }
+}
+
 /// [`connect`] for `tenant`'s own backend: a backend plugin may come from its plugin
 /// directory, and its requests may only go to the nodes of `config` (the tenant's).
 pub async fn connect_as(
