@@ -9,12 +9,12 @@
 //!
 //! Times are medians of whole processes (spawn to exit), each spawned directly by this
 //! benchmark, wconfd's and Go's runs taken in turn (31 of each for a row whose Go run is under
-//! 100 ms, 7 up to a second, 3 beyond); memory is the peak resident set of one more run under GNU `time`
-//! (`/usr/bin/time`, Debian's `time`), which reports the peak of the process it forks: a
-//! process forked from this benchmark would inherit the benchmark's own peak in `ru_maxrss`,
-//! which survives `exec`. Times are not taken under `time`: its own fork and exec (a
-//! millisecond or two) would be added to both sides of every ratio. wconfd runs at its default
-//! log level (info).
+//! 100 ms, 7 up to a second, 3 beyond); memory is the peak resident set of one more run under
+//! GNU `time` (`/usr/bin/time`, Debian's `time`), which reports the peak of the process it
+//! forks: a process forked from this benchmark would inherit the benchmark's own peak in
+//! `ru_maxrss`, which survives `exec`. Times are not taken under `time`: its own fork and exec
+//! (a millisecond or two) would be added to both sides of every ratio. wconfd runs at its
+//! default log level (info).
 
 mod common;
 

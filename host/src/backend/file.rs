@@ -87,8 +87,11 @@ static READ_AHEAD: Mutex<Option<ReadAhead>> = Mutex::new(None);
 /// The first read of `inputs` with `filter`, to run on a thread of its own as soon as the
 /// configuration is known: a onetime run starts it before it loads the plugins, and the
 /// backend made next for the same inputs takes the result (0.25 ms sooner than a read the
-/// backend starts itself). `None` for a filter the backend will refuse.
+/// backend starts itself). `None` for inputs or a filter the backend will refuse.
 pub fn read_ahead(inputs: Vec<String>, filter: String) -> Option<impl FnOnce() + Send + 'static> {
+    if inputs.is_empty() {
+        return None;
+    }
     let pattern = glob_of(&filter).ok()?;
     let (answer, result) = oneshot::channel();
     let read = Inputs {
@@ -236,6 +239,15 @@ mod tests {
 
     /// The read started at creation serves the first request only: a change made after that
     /// request is seen by the next one, as a new revision; inputs that did not change keep it.
+    #[test]
+    fn no_read_ahead_for_inputs_or_a_filter_the_backend_refuses() {
+        // No thread is started for a read whose backend will not be made.
+        assert!(read_ahead(Vec::new(), String::new()).is_none());
+        assert!(read_ahead(vec!["/nonexistent".into()], "[".into()).is_none());
+        assert!(FileBackend::new(Vec::new(), String::new()).is_err());
+        assert!(FileBackend::new(vec!["/nonexistent".into()], "[".into()).is_err());
+    }
+
     #[tokio::test]
     async fn first_read_serves_once() {
         let dir = tempfile::tempdir().unwrap();
