@@ -80,7 +80,7 @@ pub fn matches(pattern: &str, name: &str) -> Result<bool, String> {
         pattern = rest;
         if star && chunk.is_empty() {
             // Trailing * matches the rest unless it contains a '/'.
-            return Ok(!name.contains('/'));
+            return Ok(!name.as_bytes().contains(&b'/'));
         }
         let (t, ok) = match_chunk(chunk, name)?;
         if ok && (t.is_empty() || !pattern.is_empty()) {
@@ -137,6 +137,14 @@ fn scan_chunk(pattern: &str) -> (bool, &str, &str) {
 }
 
 fn match_chunk<'a>(chunk: &str, s: &'a str) -> Result<(&'a str, bool), String> {
+    // A chunk of plain characters (the `/services/web/` of `/services/web/*`, met once per
+    // key a `gets` scans) matches as a prefix; it cannot be malformed.
+    if !chunk.bytes().any(|b| matches!(b, b'[' | b'?' | b'\\')) {
+        return Ok(match s.strip_prefix(chunk) {
+            Some(rest) => (rest, true),
+            None => ("", false),
+        });
+    }
     let mut chunk = chunk;
     let mut s = s;
     let mut failed = false;
