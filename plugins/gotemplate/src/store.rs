@@ -83,9 +83,18 @@ impl Store {
         // Only keys starting with the pattern's literal prefix can match: scan just those.
         let lit_end = pattern.find(['*', '?', '[', '\\']).unwrap_or(pattern.len());
         let literal = &pattern[..lit_end];
+        // `<literal>*`, the common `gets "/dir/*"`: a key that starts with the literal matches
+        // when the rest holds no slash (path.Match's star never crosses one), so the pattern
+        // need not be scanned again for every key.
+        let literal_then_star = pattern.len() == lit_end + 1 && pattern.ends_with('*');
         let mut out = Vec::new();
         for (k, v) in self.range_from(literal) {
-            if path::matches(pattern, k)? {
+            let hit = if literal_then_star {
+                !k.as_bytes()[lit_end..].contains(&b'/')
+            } else {
+                path::matches(pattern, k)?
+            };
+            if hit {
                 out.push(v.clone());
             }
         }
@@ -168,5 +177,33 @@ impl Store {
         names.sort();
         names.dedup();
         names.into_iter().map(GoStr::from).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Store;
+    use crate::path;
+
+    #[test]
+    fn a_literal_then_star_selects_what_path_match_selects() {
+        let keys = ["/a", "/a/", "/a/b", "/a/b/c", "/ab", "/ab/c", "/a/b*", "/b", "/a/é"];
+        let store = Store::from_pairs(keys.iter().map(|k| (*k, "v")), "");
+        for pattern in ["/a/*", "/a*", "/*", "/a/b*", "/ab/*"] {
+            let got: Vec<String> = store
+                .get_all(pattern)
+                .unwrap()
+                .iter()
+                .map(|kv| kv.key.to_string())
+                .collect();
+            let mut want: Vec<String> = store
+                .map
+                .keys()
+                .filter(|k| path::matches(pattern, k).unwrap())
+                .map(|k| k.to_string())
+                .collect();
+            want.sort();
+            assert_eq!(got, want, "{pattern}");
+        }
     }
 }
