@@ -98,6 +98,29 @@ pub(crate) struct State<'a> {
     pub steps: u64,
 }
 
+/// Follows `fields` from `start` through maps (decoded JSON objects) by reference, as far as
+/// each name is a key of the map reached: the value reached and how many names that took. Each
+/// of those steps in `eval_field` would clone the field's value and drop its receiver (a map
+/// field's value is the map's, cloned, as here). The last name is left to `eval_field` when the
+/// command has arguments (`args` beyond the first, or a piped `has_final`): that is an error
+/// it reports.
+fn through_maps<'v>(start: &'v Value, fields: &[String], args: &[Arg], has_final: bool) -> (&'v Value, usize) {
+    let walkable = if args.len() > 1 || has_final {
+        fields.len().saturating_sub(1)
+    } else {
+        fields.len()
+    };
+    let mut reached = start;
+    let mut taken = 0;
+    for name in &fields[..walkable] {
+        let Value::Map(m) = reached else { break };
+        let Some(v) = m.get(name) else { break };
+        reached = v;
+        taken += 1;
+    }
+    (reached, taken)
+}
+
 impl<'a> State<'a> {
     pub(crate) fn new(trees: &'a TreeSet, parse_name: &'a str, text: &'a [u8], ctx: Ctx<'a>, limits: Limits) -> Self {
         State {
@@ -384,7 +407,12 @@ impl<'a> State<'a> {
         match first {
             Arg::Field { idents, .. } => {
                 self.at = At::Arg(first);
-                return self.eval_field_chain(dot, dot.clone(), first, idents, &cmd.args, fin);
+                let (reached, taken) = through_maps(dot, idents, &cmd.args, fin.is_some());
+                let value = reached.clone();
+                if taken == idents.len() {
+                    return Ok(value);
+                }
+                return self.eval_field_chain(dot, value, taken > 0, &idents[taken..], &cmd.args, fin);
             }
             Arg::Chain { node, fields, .. } => {
                 self.at = At::Arg(first);
@@ -392,7 +420,7 @@ impl<'a> State<'a> {
                     return self.errorf(format!("indirection through explicit nil in {first}"));
                 }
                 let recv = self.eval_arg(dot, Ty::RValue, node)?;
-                return self.eval_field_chain(dot, recv, first, fields, &cmd.args, fin);
+                return self.eval_field_chain(dot, recv, false, fields, &cmd.args, fin);
             }
             Arg::Identifier { name, .. } => return self.eval_function(dot, first, name, Some(cmd), &cmd.args, fin),
             Arg::Pipe(p) => {
@@ -447,38 +475,50 @@ impl<'a> State<'a> {
         fin: Option<Value>,
     ) -> R<Value> {
         self.at = At::Arg(node);
-        let value = self.var_value(&idents[0])?;
-        if idents.len() == 1 {
-            self.not_a_function(args, fin.is_some())?;
+        let Some((_, var)) = self.vars.iter().rev().find(|(n, _)| *n == idents[0]) else {
+            return self.var_value(&idents[0]);
+        };
+        let fields = &idents[1..];
+        let (reached, taken) = through_maps(var, fields, args, fin.is_some());
+        let value = reached.clone();
+        if taken == fields.len() {
+            if fields.is_empty() {
+                self.not_a_function(args, fin.is_some())?;
+            }
             return Ok(value);
         }
-        self.eval_field_chain(dot, value, node, &idents[1..], args, fin)
+        self.eval_field_chain(dot, value, taken > 0, &fields[taken..], args, fin)
     }
 
+    /// `iface`: `recv` came out of a map (Go's `map[string]interface {}`), so its static type,
+    /// which Go's errors name, is `interface {}`, whatever it holds.
     fn eval_field_chain(
         &mut self,
         dot: &Value,
         mut recv: Value,
-        node: &'a Arg,
+        iface: bool,
         idents: &'a [String],
         args: &'a [Arg],
         fin: Option<Value>,
     ) -> R<Value> {
         let n = idents.len();
+        let mut iface = iface;
         for id in &idents[..n - 1] {
-            recv = self.eval_field(dot, id, node, &[], None, recv)?;
+            let from_map = matches!(recv, Value::Map(_));
+            recv = self.eval_field(dot, id, &[], None, recv, iface)?;
+            iface = from_map;
         }
-        self.eval_field(dot, &idents[n - 1], node, args, fin, recv)
+        self.eval_field(dot, &idents[n - 1], args, fin, recv, iface)
     }
 
     fn eval_field(
         &mut self,
         dot: &Value,
         name: &str,
-        _node: &'a Arg,
         args: &'a [Arg],
         fin: Option<Value>,
         recv: Value,
+        iface: bool,
     ) -> R<Value> {
         if !recv.is_valid() {
             return Ok(Value::Invalid);
@@ -537,7 +577,8 @@ impl<'a> State<'a> {
             }
             _ => {}
         }
-        self.errorf(format!("can't evaluate field {name} in type {}", recv.type_name()))
+        let type_name = if iface { "interface {}" } else { recv.type_name() };
+        self.errorf(format!("can't evaluate field {name} in type {type_name}"))
     }
 
     fn eval_function(
@@ -706,7 +747,7 @@ impl<'a> State<'a> {
                 return self.errorf(format!("cannot assign nil to {}", ty.name()));
             }
             Arg::Field { idents, .. } => {
-                let v = self.eval_field_chain(dot, dot.clone(), n, idents, std::slice::from_ref(n), None)?;
+                let v = self.eval_field_chain(dot, dot.clone(), false, idents, std::slice::from_ref(n), None)?;
                 return self.validate_type(v, ty);
             }
             Arg::Variable { idents, .. } => {
@@ -726,7 +767,7 @@ impl<'a> State<'a> {
                     return self.errorf(format!("indirection through explicit nil in {n}"));
                 }
                 let recv = self.eval_arg(dot, Ty::RValue, node)?;
-                let v = self.eval_field_chain(dot, recv, n, fields, &[], None)?;
+                let v = self.eval_field_chain(dot, recv, false, fields, &[], None)?;
                 return self.validate_type(v, ty);
             }
             _ => {}
