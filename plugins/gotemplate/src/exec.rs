@@ -98,6 +98,15 @@ pub(crate) struct State<'a> {
     pub steps: u64,
 }
 
+/// A field of confd's `memkv.KVPair`.
+fn kv_field(kv: &crate::value::KvPair, name: &str) -> Option<Value> {
+    match name {
+        "Key" => Some(Value::Str(kv.key.clone().into())),
+        "Value" => Some(Value::Str(kv.value.clone())),
+        _ => None,
+    }
+}
+
 /// Follows `fields` from `start` through maps (decoded JSON objects) by reference, as far as
 /// each name is a key of the map reached: the value reached and how many names that took. Each
 /// of those steps in `eval_field` would clone the field's value and drop its receiver (a map
@@ -407,12 +416,7 @@ impl<'a> State<'a> {
         match first {
             Arg::Field { idents, .. } => {
                 self.at = At::Arg(first);
-                let (reached, taken) = through_maps(dot, idents, &cmd.args, fin.is_some());
-                let value = reached.clone();
-                if taken == idents.len() {
-                    return Ok(value);
-                }
-                return self.eval_field_chain(dot, value, taken > 0, &idents[taken..], &cmd.args, fin);
+                return self.eval_dot_fields(dot, idents, &cmd.args, fin);
             }
             Arg::Chain { node, fields, .. } => {
                 self.at = At::Arg(first);
@@ -492,6 +496,22 @@ impl<'a> State<'a> {
 
     /// `iface`: `recv` came out of a map (Go's `map[string]interface {}`), so its static type,
     /// which Go's errors name, is `interface {}`, whatever it holds.
+    /// `.a.b` (fields of dot): a pair's `.Key` or `.Value` (each key a `range gets` visits) and
+    /// names through maps are taken without cloning dot first.
+    fn eval_dot_fields(&mut self, dot: &Value, idents: &'a [String], args: &'a [Arg], fin: Option<Value>) -> R<Value> {
+        if let (Value::Kv(kv), [name], None, [_]) = (dot, idents, &fin, args) {
+            if let Some(v) = kv_field(kv, name) {
+                return Ok(v);
+            }
+        }
+        let (reached, taken) = through_maps(dot, idents, args, fin.is_some());
+        let value = reached.clone();
+        if taken == idents.len() {
+            return Ok(value);
+        }
+        self.eval_field_chain(dot, value, taken > 0, &idents[taken..], args, fin)
+    }
+
     fn eval_field_chain(
         &mut self,
         dot: &Value,
@@ -542,12 +562,7 @@ impl<'a> State<'a> {
                 }
             }
             Value::Kv(kv) => {
-                let field = match name {
-                    "Key" => Some(Value::Str(kv.key.clone().into())),
-                    "Value" => Some(Value::Str(kv.value.clone())),
-                    _ => None,
-                };
-                if let Some(f) = field {
+                if let Some(f) = kv_field(kv, name) {
                     if has_args {
                         return self.errorf(format!("{name} has arguments but cannot be invoked as function"));
                     }
@@ -747,7 +762,7 @@ impl<'a> State<'a> {
                 return self.errorf(format!("cannot assign nil to {}", ty.name()));
             }
             Arg::Field { idents, .. } => {
-                let v = self.eval_field_chain(dot, dot.clone(), false, idents, std::slice::from_ref(n), None)?;
+                let v = self.eval_dot_fields(dot, idents, std::slice::from_ref(n), None)?;
                 return self.validate_type(v, ty);
             }
             Arg::Variable { idents, .. } => {
