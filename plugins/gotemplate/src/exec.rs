@@ -494,8 +494,6 @@ impl<'a> State<'a> {
         self.eval_field_chain(dot, value, taken > 0, &fields[taken..], args, fin)
     }
 
-    /// `iface`: `recv` came out of a map (Go's `map[string]interface {}`), so its static type,
-    /// which Go's errors name, is `interface {}`, whatever it holds.
     /// `.a.b` (fields of dot): a pair's `.Key` or `.Value` (each key a `range gets` visits) and
     /// names through maps are taken without cloning dot first.
     fn eval_dot_fields(&mut self, dot: &Value, idents: &'a [String], args: &'a [Arg], fin: Option<Value>) -> R<Value> {
@@ -512,6 +510,8 @@ impl<'a> State<'a> {
         self.eval_field_chain(dot, value, taken > 0, &idents[taken..], args, fin)
     }
 
+    /// `iface`: `recv` came out of a map (Go's `map[string]interface {}`), so its static type,
+    /// which Go's errors name, is `interface {}`, whatever it holds.
     fn eval_field_chain(
         &mut self,
         dot: &Value,

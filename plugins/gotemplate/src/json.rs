@@ -62,7 +62,7 @@ struct Parser<'a> {
     s: &'a [u8],
     /// The whole input as text, when it is valid UTF-8 (checked once): a string between two
     /// quotes is then text too (a quote is ASCII, so never inside a character), and is taken
-    /// without checking it again (a fortieth of a render that decodes 500 documents).
+    /// without checking it again (0.3 ms of a whole twemproxy-500 run, 500 documents).
     text: Option<&'a str>,
     i: usize,
 }
