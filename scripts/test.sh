@@ -12,6 +12,7 @@ cargo clippy --locked --target wasm32-wasip2 -p wconfd-plugin-sdk -p wconfd-ranc
   -p wconfd-json -p wconfd-sprig -p wconfd-test-probe-backend -p wconfd-test-probe-helpers -p wconfd-test-clash-helpers -p wconfd-test-legacy-renderer -p wconfd-test-legacy-backend -p wconfd-test-greedy-renderer -p wconfd-gotemplate-component -- -D warnings
 # An extra, announced step: the fixtures against ../shared, where that folder exists.
 scripts/check-shared.sh
-# The renderer component's own unit tests (its memcmp), run natively; it is not a default member.
+# The renderer component's own unit tests (its memcmp and allocator), run natively; it is not a
+# default member.
 cargo test --locked -p wconfd-gotemplate-component
 cargo test --locked -- --nocapture 2>&1 | tee target/test-output.log

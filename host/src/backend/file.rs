@@ -237,17 +237,17 @@ impl Backend for FileBackend {
 mod tests {
     use super::*;
 
-    /// The read started at creation serves the first request only: a change made after that
-    /// request is seen by the next one, as a new revision; inputs that did not change keep it.
+    /// No read thread is started for inputs or a filter the backend then refuses.
     #[test]
     fn no_read_ahead_for_inputs_or_a_filter_the_backend_refuses() {
-        // No thread is started for a read whose backend will not be made.
         assert!(read_ahead(Vec::new(), String::new()).is_none());
         assert!(read_ahead(vec!["/nonexistent".into()], "[".into()).is_none());
         assert!(FileBackend::new(Vec::new(), String::new()).is_err());
         assert!(FileBackend::new(vec!["/nonexistent".into()], "[".into()).is_err());
     }
 
+    /// The read started at creation serves the first request only: a change made after that
+    /// request is seen by the next one, as a new revision; inputs that did not change keep it.
     #[tokio::test]
     async fn first_read_serves_once() {
         let dir = tempfile::tempdir().unwrap();

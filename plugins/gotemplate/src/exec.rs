@@ -485,13 +485,10 @@ impl<'a> State<'a> {
         let fields = &idents[1..];
         let (reached, taken) = through_maps(var, fields, args, fin.is_some());
         let value = reached.clone();
-        if taken == fields.len() {
-            if fields.is_empty() {
-                self.not_a_function(args, fin.is_some())?;
-            }
-            return Ok(value);
+        if fields.is_empty() {
+            self.not_a_function(args, fin.is_some())?;
         }
-        self.eval_field_chain(dot, value, taken > 0, &fields[taken..], args, fin)
+        self.eval_fields_after(dot, value, taken, fields, args, fin)
     }
 
     /// `.a.b` (fields of dot): a pair's `.Key` or `.Value` (each key a `range gets` visits) and
@@ -504,10 +501,24 @@ impl<'a> State<'a> {
         }
         let (reached, taken) = through_maps(dot, idents, args, fin.is_some());
         let value = reached.clone();
-        if taken == idents.len() {
+        self.eval_fields_after(dot, value, taken, idents, args, fin)
+    }
+
+    /// `value`, reached by [`through_maps`] after the first `taken` of `fields`: the rest of the
+    /// names evaluated on it by [`Self::eval_field_chain`] (none left: `value` itself).
+    fn eval_fields_after(
+        &mut self,
+        dot: &Value,
+        value: Value,
+        taken: usize,
+        fields: &'a [String],
+        args: &'a [Arg],
+        fin: Option<Value>,
+    ) -> R<Value> {
+        if taken == fields.len() {
             return Ok(value);
         }
-        self.eval_field_chain(dot, value, taken > 0, &idents[taken..], args, fin)
+        self.eval_field_chain(dot, value, taken > 0, &fields[taken..], args, fin)
     }
 
     /// `iface`: `recv` came out of a map (Go's `map[string]interface {}`), so its static type,
