@@ -83,6 +83,14 @@ impl Default for Limits {
     }
 }
 
+/// Room the output starts with. Reserved capacity that is never written costs no memory: in
+/// a WebAssembly instance `memory.grow` only raises the bound, and a page is made when it is
+/// first written, as with a large `malloc` natively. Growing from nothing instead copies the
+/// output at every doubling into pages that each fault when first written: a twemproxy render
+/// of 500 pools (330 KB) took 0.37 to 0.42 ms longer that way, a tenth of the whole run. 1 MiB
+/// holds most configuration files; a larger output goes on doubling from there.
+const OUTPUT_RESERVE: usize = 1 << 20;
+
 pub(crate) struct State<'a> {
     pub trees: &'a TreeSet,
     pub parse_name: &'a str,
@@ -139,7 +147,7 @@ impl<'a> State<'a> {
             name: parse_name.to_string(),
             vars: vec![("$", Value::Invalid)],
             depth: 0,
-            out: Vec::new(),
+            out: Vec::with_capacity(OUTPUT_RESERVE.min(limits.max_output_bytes)),
             at: At::None,
             ctx,
             limits,
