@@ -40,13 +40,20 @@ fn template_engine_limits_end_runaway_templates_as_errors() {
     let r = Wconfd::file_onetime(&dir).run();
     r.code(1)
         .stderr_has("nested more than 500 deep")
-        // 2^40 calls reach the per-call time limit (10 s) before the step limit (100 million
-        // nodes, shown natively in the engine's tests): either ends the render.
-        .stderr_has(
-            "steps.toml: renderer plugin \"gotemplate\" failed: the call ran past its time limit and was interrupted",
-        )
         .stderr_has("error calling printf: result exceeds the renderer's limit of 67108864 bytes")
         .stderr_has("error calling seq: seq: 20000000 elements is too many");
+    // 2^40 calls reach either the per-call time limit (10 s) or the step limit (100 million
+    // nodes, about 10 s of this renderer on this machine): whichever comes first ends the render
+    // as an error.
+    let timed_out =
+        "steps.toml: renderer plugin \"gotemplate\" failed: the call ran past its time limit and was interrupted";
+    let stepped_out = "steps.toml: template: steps.tmpl:1:";
+    assert!(
+        r.stderr.contains(timed_out)
+            || (r.stderr.contains(stepped_out) && r.stderr.contains("execution stopped after 100000000 steps")),
+        "the fan-out template did not end on a limit:\n{}",
+        r.stderr
+    );
     for name in ["nesting", "steps", "value", "seq"] {
         assert!(!dir.exists(&format!("{name}.out")), "{name} wrote its destination");
     }
