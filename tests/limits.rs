@@ -43,7 +43,7 @@ fn template_engine_limits_end_runaway_templates_as_errors() {
         .stderr_has("error calling printf: result exceeds the renderer's limit of 67108864 bytes")
         .stderr_has("error calling seq: seq: 20000000 elements is too many");
     // 2^40 calls reach either the per-call time limit (10 s) or the step limit (100 million
-    // nodes, about 10 s of this renderer on this machine): whichever comes first ends the render
+    // nodes, 7 to 10 s of this renderer on this machine): whichever comes first ends the render
     // as an error.
     let timed_out =
         "steps.toml: renderer plugin \"gotemplate\" failed: the call ran past its time limit and was interrupted";

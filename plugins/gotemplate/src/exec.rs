@@ -87,7 +87,7 @@ impl Default for Limits {
 /// a WebAssembly instance `memory.grow` only raises the bound, and a page is made when it is
 /// first written, as with a large `malloc` natively. Growing from nothing instead copies the
 /// output at every doubling into pages that each fault when first written: a twemproxy render
-/// of 500 pools (330 KB) took 0.33 to 0.42 ms longer that way, a tenth of the whole run. 1 MiB
+/// of 500 pools (330 KB) took 0.2 to 0.46 ms longer that way, up to a tenth of the run. 1 MiB
 /// holds most configuration files; a larger output goes on doubling from there.
 const OUTPUT_RESERVE: usize = 1 << 20;
 
