@@ -115,14 +115,19 @@ fn kv_field(kv: &crate::value::KvPair, name: &str) -> Option<Value> {
     }
 }
 
+/// Whether a command whose first argument is a field or variable (`args[0]`) is given arguments:
+/// more words after it, or a piped value (`has_final`).
+fn given_arguments(args: &[Arg], has_final: bool) -> bool {
+    args.len() > 1 || has_final
+}
+
 /// Follows `fields` from `start` through maps (decoded JSON objects) by reference, as far as
 /// each name is a key of the map reached: the value reached and how many names that took. Each
 /// of those steps in `eval_field` would clone the field's value and drop its receiver (a map
 /// field's value is the map's, cloned, as here). The last name is left to `eval_field` when the
-/// command has arguments (`args` beyond the first, or a piped `has_final`): that is an error
-/// it reports.
+/// command is [`given_arguments`]: that is an error it reports.
 fn through_maps<'v>(start: &'v Value, fields: &[String], args: &[Arg], has_final: bool) -> (&'v Value, usize) {
-    let walkable = if args.len() > 1 || has_final {
+    let walkable = if given_arguments(args, has_final) {
         fields.len().saturating_sub(1)
     } else {
         fields.len()
@@ -212,13 +217,12 @@ impl<'a> State<'a> {
         self.vars[len - n].1 = v;
     }
 
-    fn var_value(&self, name: &str) -> R<Value> {
-        for (n, v) in self.vars.iter().rev() {
-            if *n == name {
-                return Ok(v.clone());
-            }
+    /// The innermost variable called `name`.
+    fn var_ref(&self, name: &str) -> R<&Value> {
+        match self.vars.iter().rev().find(|(n, _)| *n == name) {
+            Some((_, v)) => Ok(v),
+            None => self.errorf(format!("undefined variable: {name}")),
         }
-        self.errorf(format!("undefined variable: {name}"))
     }
 
     pub(crate) fn walk_list(&mut self, dot: &Value, list: &'a List) -> R<()> {
@@ -413,7 +417,7 @@ impl<'a> State<'a> {
     }
 
     fn not_a_function(&self, args: &[Arg], has_final: bool) -> R<()> {
-        if args.len() > 1 || has_final {
+        if given_arguments(args, has_final) {
             return self.errorf(format!("can't give argument to non-function {}", args[0]));
         }
         Ok(())
@@ -487,9 +491,7 @@ impl<'a> State<'a> {
         fin: Option<Value>,
     ) -> R<Value> {
         self.at = At::Arg(node);
-        let Some((_, var)) = self.vars.iter().rev().find(|(n, _)| *n == idents[0]) else {
-            return self.var_value(&idents[0]);
-        };
+        let var = self.var_ref(&idents[0])?;
         let fields = &idents[1..];
         let (reached, taken) = through_maps(var, fields, args, fin.is_some());
         let value = reached.clone();
