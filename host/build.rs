@@ -22,6 +22,7 @@ use std::process::Command;
 fn main() {
     link_position_dependent();
     link_unwinder_statically();
+    link_musl_copies();
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let root = manifest_dir
         .parent()
@@ -154,11 +155,30 @@ fn copy(from: &Path, to: &Path) {
 /// loader's 47,000 relocations and the copy-on-write faults they cause. Shared libraries and
 /// every mapping but the executable's own are still placed at random. `WCONFD_PIE=1` keeps the
 /// toolchain's default (position-independent, fully randomised).
+///
+/// On musl the code itself must be compiled position-dependent for that (`-C
+/// relocation-model=static`, which `.cargo/config.toml` sets for the x86-64 musl target): musl's
+/// start-up code for a static position-independent executable crashes in one linked `-no-pie`.
+/// Built without it, a musl `wconfd` stays a static-PIE.
 fn link_position_dependent() {
     println!("cargo:rerun-if-env-changed=WCONFD_PIE");
     let linux = env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
-    if linux && env::var_os("WCONFD_PIE").is_none_or(|v| v.is_empty() || v == "0") {
+    let musl = env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|e| e == "musl");
+    let static_code = env::var("CARGO_ENCODED_RUSTFLAGS")
+        .is_ok_and(|f| f.split('\x1f').any(|flag| flag.ends_with("relocation-model=static")));
+    if linux && (!musl || static_code) && env::var_os("WCONFD_PIE").is_none_or(|v| v.is_empty() || v == "0") {
         println!("cargo:rustc-link-arg-bins=-no-pie");
+    }
+}
+
+/// The static musl build on x86-64 takes `memcpy` and `memmove` from `src/musl_copy.rs`
+/// instead of musl's, which are slow: every call to them, musl's own included, is sent there.
+fn link_musl_copies() {
+    let musl_x86_64 = env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|e| e == "musl")
+        && env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "x86_64");
+    if musl_x86_64 {
+        println!("cargo:rustc-link-arg-bins=-Wl,--wrap=memcpy");
+        println!("cargo:rustc-link-arg-bins=-Wl,--wrap=memmove");
     }
 }
 

@@ -12,13 +12,15 @@
 #                             measured too when WCONFD_CONFD names its binary or it is on PATH
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Benchmarks run the build users run (scripts/target.sh).
+target=$(scripts/target.sh)
 if [ "${1:-}" = "watch" ]; then
   scripts/setup.sh
-  exec cargo bench --locked -p wconfd --bench watch -- "${@:2}"
+  exec cargo bench --locked --target "$target" -p wconfd --bench watch -- "${@:2}"
 fi
 scripts/setup.sh --build-only
 if [ "${1:-}" = "helpers" ]; then
-  exec cargo bench --locked -p wconfd --bench helpers
+  exec cargo bench --locked --target "$target" -p wconfd --bench helpers
 fi
 if ! command -v go >/dev/null; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -30,6 +32,6 @@ if [ "${1:-}" = "process" ]; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time
   fi
-  exec cargo bench --locked -p wconfd --bench process -- "${@:2}"
+  exec cargo bench --locked --target "$target" -p wconfd --bench process -- "${@:2}"
 fi
-cargo bench --locked -p wconfd --bench render
+cargo bench --locked --target "$target" -p wconfd --bench render

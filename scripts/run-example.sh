@@ -10,8 +10,9 @@ name="${1:-nginx-lsdir}"
 ex="examples/$name"
 [ -d "$ex" ] || { echo "no example '$name'; choose one of: $(ls examples | tr '\n' ' ')" >&2; exit 2; }
 scripts/setup.sh --build-only >&2
-bin=target/release/wconfd
-[ -x "$bin" ] || cargo build --release --locked >&2
+target=$(scripts/target.sh)
+bin="target/$target/release/wconfd"
+[ -x "$bin" ] || cargo build --release --locked --target "$target" >&2
 out="/tmp/wconfd-examples/$name"
 rm -rf "$out" && mkdir -p "$out"
 extra=(-sync-only)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what building and testing wconfd needs on a fresh Debian machine (idempotent):
-#   scripts/setup.sh               toolchain + wasm32-wasip2 target + test services
-#   scripts/setup.sh --build-only  toolchain + wasm32-wasip2 target only
+#   scripts/setup.sh               toolchain + targets (wasm32-wasip2, scripts/target.sh) + test services
+#   scripts/setup.sh --build-only  toolchain + targets only
 # The Rust toolchain itself is pinned by rust-toolchain.toml; rustup installs it on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,12 @@ if ! rustup target list --toolchain "$toolchain" --installed 2>/dev/null | grep 
   echo "setup: installing the $toolchain toolchain's wasm32-wasip2 target" >&2
   rustup toolchain install "$toolchain" --profile minimal --component rustfmt,clippy >&2
   rustup target add --toolchain "$toolchain" wasm32-wasip2 >&2
+fi
+
+target=$(scripts/target.sh)
+if ! rustup target list --toolchain "$toolchain" --installed 2>/dev/null | grep -qx "$target"; then
+  echo "setup: installing the $toolchain toolchain's $target target" >&2
+  rustup target add --toolchain "$toolchain" "$target" >&2
 fi
 
 apt_install() {
@@ -26,6 +32,10 @@ apt_install() {
 # recommends that package, and --no-install-recommends leaves it out.
 if ! command -v protoc >/dev/null || [ ! -f /usr/include/google/protobuf/descriptor.proto ]; then
   apt_install protobuf-compiler libprotobuf-dev
+fi
+# The C parts of some dependencies (ring, psm, mimalloc) are compiled for musl with musl-gcc.
+if [[ "$target" == *-musl ]] && ! command -v musl-gcc >/dev/null; then
+  apt_install musl-tools
 fi
 [ "${1:-}" = "--build-only" ] && exit 0
 

@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# The target the product is built for (scripts/target.sh): tests run the binary users run.
+target=$(scripts/target.sh)
 cargo fmt --all -- --check
-cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --all-targets --target "$target" -- -D warnings
 # The plugins (guests) build only for wasm32-wasip2, outside the default members.
 cargo clippy --locked --target wasm32-wasip2 -p wconfd-plugin-sdk -p wconfd-rancher -p wconfd-consul -p wconfd-vault -p wconfd-plugin-aws -p wconfd-dynamodb -p wconfd-ssm \
   -p wconfd-json -p wconfd-sprig -p wconfd-test-probe-backend -p wconfd-test-probe-helpers -p wconfd-test-clash-helpers -p wconfd-test-legacy-renderer -p wconfd-test-legacy-backend -p wconfd-test-greedy-renderer -p wconfd-gotemplate-component -- -D warnings
@@ -14,5 +16,5 @@ cargo clippy --locked --target wasm32-wasip2 -p wconfd-plugin-sdk -p wconfd-ranc
 scripts/check-shared.sh
 # The renderer component's own unit tests (its memcmp and allocator), run natively; it is not a
 # default member.
-cargo test --locked -p wconfd-gotemplate-component
-cargo test --locked -- --nocapture 2>&1 | tee target/test-output.log
+cargo test --locked --target "$target" -p wconfd-gotemplate-component
+cargo test --locked --target "$target" -- --nocapture 2>&1 | tee target/test-output.log

@@ -143,6 +143,18 @@ fn inspect(path: &Path) -> Result<String, String> {
     Ok(out)
 }
 
+/// End a finished onetime run at once, as `_exit` does: every destination is written, synced
+/// and renamed, every stage file removed, and log lines are written unbuffered, so nothing is
+/// left for the C library's exit handlers, which would only delay the exit (an allocator's
+/// final sweep, libraries' destructors). Standard output is flushed first. Onetime runs end
+/// with 0 or 1.
+fn exit_now(code: ExitCode) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    // SAFETY: `_exit` ends the process; nothing of it runs afterwards.
+    unsafe { libc::_exit(if code == ExitCode::SUCCESS { 0 } else { 1 }) }
+}
+
 /// The main entry: confd's command line.
 pub fn main_with_args(args: Vec<String>) -> ExitCode {
     match args.first().map(String::as_str) {
@@ -227,7 +239,7 @@ pub fn main_with_args(args: Vec<String>) -> ExitCode {
         // Every pass has finished and every file is written: tearing down the runtime and the
         // plugin instances would only delay the exit (half a millisecond of a 7 ms run).
         std::mem::forget(runtime);
-        return code;
+        exit_now(code);
     }
     let code = runtime.block_on(crate::daemon::run(config, reload));
     // Blocking threads (a pass in flight when a signal arrived) have finished by now.
