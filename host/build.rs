@@ -173,12 +173,13 @@ fn link_position_dependent() {
 
 /// The static musl build on x86-64 takes `memcpy` and `memmove` from `src/musl_copy.rs`
 /// instead of musl's, which are slow: every call to them, musl's own included, is sent there.
+/// For every executable of this package (tests and benchmarks run the same code as `wconfd`).
 fn link_musl_copies() {
     let musl_x86_64 = env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|e| e == "musl")
         && env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "x86_64");
     if musl_x86_64 {
-        println!("cargo:rustc-link-arg-bins=-Wl,--wrap=memcpy");
-        println!("cargo:rustc-link-arg-bins=-Wl,--wrap=memmove");
+        println!("cargo:rustc-link-arg=-Wl,--wrap=memcpy");
+        println!("cargo:rustc-link-arg=-Wl,--wrap=memmove");
     }
 }
 
