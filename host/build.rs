@@ -173,13 +173,17 @@ fn link_position_dependent() {
 
 /// The static musl build on x86-64 takes `memcpy` and `memmove` from `src/musl_copy.rs`
 /// instead of musl's, which are slow: every call to them, musl's own included, is sent there.
-/// For every executable of this package (tests and benchmarks run the same code as `wconfd`).
+/// For `wconfd` and the benchmarks, which must time what `wconfd` runs. Not for the tests: the
+/// end-to-end suite's executable does not link the library that defines the replacements (it
+/// runs `wconfd`), and correctness does not depend on which copy runs.
 fn link_musl_copies() {
     let musl_x86_64 = env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|e| e == "musl")
         && env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "x86_64");
     if musl_x86_64 {
-        println!("cargo:rustc-link-arg=-Wl,--wrap=memcpy");
-        println!("cargo:rustc-link-arg=-Wl,--wrap=memmove");
+        for kind in ["bins", "benches"] {
+            println!("cargo:rustc-link-arg-{kind}=-Wl,--wrap=memcpy");
+            println!("cargo:rustc-link-arg-{kind}=-Wl,--wrap=memmove");
+        }
     }
 }
 

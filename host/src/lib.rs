@@ -25,8 +25,8 @@ pub mod systemd;
 pub mod tenant;
 pub mod toml_lines;
 
-// The static musl build's `memcpy`/`memmove` and allocator live in the library, so that every
-// executable of this package (wconfd, its tests and benchmarks) runs on them, not only wconfd.
+// The static musl build's `memcpy`/`memmove` and allocator live in the library, so that the
+// benchmarks, which run the library in their own executables, time what `wconfd` runs.
 #[cfg(all(target_env = "musl", target_arch = "x86_64"))]
 mod musl_copy;
 
