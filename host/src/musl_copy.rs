@@ -3,13 +3,13 @@
 //! musl's own copies are a byte loop around `rep movsq`: measured in that build, they made a
 //! 500-pool twemproxy run 1.3 to 1.7 ms slower than glibc's, through wasmtime's lowering of
 //! strings into a plugin's memory and the `memory.copy` the renderer does for every piece of
-//! text it writes. `host/build.rs` links `wconfd` with `--wrap=memcpy --wrap=memmove`, so every
-//! call to either, musl's own included, lands here instead.
+//! text it writes. `host/build.rs` links `wconfd` (and the benchmarks) with `--wrap=memcpy
+//! --wrap=memmove`, so every call to either, musl's own included, lands here instead.
 //!
 //! Most copies are short (keys, values, pieces of template text): up to 64 bytes, every byte is
 //! loaded before any is stored, as two moves of 2, 4, 8, 16 or 32 bytes that may overlap each
-//! other, so the same code serves `memmove`. Longer copies use `rep movsb`, which x86-64 CPUs since Ivy
-//! Bridge run at full speed ("ERMSB"), glibc's choice for them too. A `memmove` whose
+//! other, so the same code serves `memmove`. Longer copies use `rep movsb`, which x86-64 CPUs
+//! since Ivy Bridge run at full speed ("ERMSB"), glibc's choice for them too. A `memmove` whose
 //! destination overlaps the source from above copies backwards.
 //!
 //! Nothing here may itself call `memcpy` or `memmove` (that would be this function again): only
